@@ -1,0 +1,193 @@
+"""Build the bundled datasets in ``data/`` from the team's real trade extracts.
+
+Run from the repository root::
+
+    python data/build_bundled.py [--shared ../shared/data] [--calendar]
+
+It reads the published figures in ``../shared/data`` (see its SOURCES.md), writes them in
+the package's canonical tidy layout, and records a SHA-256 for every file in
+``data/manifest.json``. Rules: values are copied as published; the only arithmetic is an
+exact change of scale inside USD (thousand, 100 million, billion, trillion) for the annual
+totals, and the day-weighted monthly average of the tariff change points, both stated in
+``data/README.md``. Nothing is interpolated, filled or smoothed; gaps stay missing rows.
+
+``--calendar`` regenerates ``lunar_new_year.csv`` (needs the ``lunardate`` and ``holidays``
+packages, which are build-time tools only, not dependencies of the package).
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import csv
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+COLUMNS = ["reporter", "partner", "flow", "product", "date", "value", "unit",
+           "adjustment", "source", "mirror_of", "note"]
+USD_BILLION = {"USD thousand": 1e-6, "USD 100 million": 0.1, "USD billion": 1.0,
+               "USD trillion": 1e3}
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _write(name: str, rows: list[dict[str, str]]) -> None:
+    rows = sorted(rows, key=lambda r: (r["reporter"], r["partner"], r["flow"],
+                                       r["product"], r["date"]))
+    with (HERE / name).open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in COLUMNS})
+
+
+def _mirror(shared: Path, fname: str, partner_of: str) -> list[dict[str, str]]:
+    """China-side view of a partner's customs data: partner imports = China exports."""
+    out = []
+    swap = {"imports": "exports", "exports": "imports"}
+    for r in _read(shared / fname):
+        out.append({
+            "reporter": "China", "partner": partner_of, "flow": swap[r["flow"]],
+            "product": "total", "date": r["date"], "value": r["value"], "unit": r["unit"],
+            "adjustment": r["adjustment"], "source": f"{fname}#{r['source_id']}",
+            "mirror_of": f"{r['reporter']}/{r['partner']}/{r['flow']}",
+        })
+    return out
+
+
+def build_monthly(shared: Path) -> None:
+    _write("us_china_monthly.csv", _mirror(shared, "us_china_trade_monthly.csv",
+                                           "United States"))
+    _write("japan_china_monthly.csv", _mirror(shared, "japan_china_trade_monthly.csv",
+                                              "Japan"))
+    _write("korea_china_monthly.csv", _mirror(shared, "korea_china_trade_monthly.csv",
+                                              "Korea"))
+    fname = "china_total_exports_oecd_fred_sa.csv"
+    _write("china_exports_sa_monthly.csv", [
+        {"reporter": "China", "partner": "World", "flow": "exports", "product": "total",
+         "date": r["date"], "value": r["value"], "unit": r["unit"],
+         "adjustment": r["adjustment"], "source": f"{fname}#{r['source_id']}"}
+        for r in _read(shared / fname)])
+    fname = "cny_usd_exchange_rate_monthly.csv"
+    _write("cny_usd_monthly.csv", [
+        {"reporter": "China", "partner": "United States", "flow": "indicator",
+         "product": "cny_per_usd", "date": r["date"], "value": r["value"],
+         "unit": r["unit"], "adjustment": r["adjustment"],
+         "source": f"{fname}#{r['source_id']}"}
+        for r in _read(shared / fname)])
+
+
+def build_annual(shared: Path) -> None:
+    fname = "china_total_trade_annual.csv"
+    out = []
+    for r in _read(shared / fname):
+        year = int(r["date"][:4])
+        if r["preferred"] != "1" or r["flow"] not in ("exports", "imports") or year < 1999:
+            continue
+        value = float(r["value"]) * USD_BILLION[r["unit"]]
+        out.append({
+            "reporter": "China", "partner": "World", "flow": r["flow"], "product": "total",
+            "date": r["date"], "value": f"{value:.6f}".rstrip("0").rstrip("."),
+            "unit": "USD billion", "adjustment": "nsa",
+            "source": f"{fname}#{r['source_id']}",
+            "note": f"as published: {r['value']} {r['unit']}",
+        })
+    _write("china_total_annual.csv", out)
+
+
+def _month_average(points: list[tuple[dt.date, float | None]], year: int,
+                   month: int) -> float | None:
+    """Day-weighted average of a step function over one month, or None if any day is unknown."""
+    ndays = calendar.monthrange(year, month)[1]
+    total = 0.0
+    for day in range(1, ndays + 1):
+        today = dt.date(year, month, day)
+        in_force = [v for d, v in points if d <= today]
+        if not in_force or in_force[-1] is None:
+            return None
+        total += in_force[-1]
+    return total / ndays
+
+
+def build_tariffs(shared: Path) -> None:
+    fname = "us_tariffs_on_china_timeline.csv"
+    rows = _read(shared / fname)
+
+    def steps(measure: str) -> list[tuple[dt.date, float | None]]:
+        return sorted((dt.date.fromisoformat(r["date"]), float(r["value"]))
+                      for r in rows if r["measure"] == measure)
+
+    # PIIE's average is unknown (not zero) where a legal change happened that PIIE's
+    # chart, as found, does not cover: after the Feb-2025 IEEPA step until the April
+    # figure, and after the 2025-11-10 cut. None marks "unknown from this day".
+    piie = steps("avg_us_tariff_on_china_piie")
+    piie += [(dt.date(2025, 2, 4), None), (dt.date(2025, 11, 10), None)]
+    piie.sort(key=lambda p: p[0])
+    # No IEEPA add-on on Chinese goods existed before the first order of 2025-02-04.
+    ieepa = [(dt.date(1985, 1, 1), 0.0), *steps("ieepa_additional_tariff_on_china")]
+    specs = [("avg_tariff_piie", piie, 2017, "avg_us_tariff_on_china_piie",
+              "PIIE trade-weighted average (Bown); day-weighted monthly mean of change points"),
+             ("ieepa_additional_tariff", ieepa, 1985, "ieepa_additional_tariff_on_china",
+              "statutory IEEPA add-on; 0 before the first order of 2025-02-04; "
+              "day-weighted monthly mean of change points")]
+    out = []
+    for product, points, start, measure, note in specs:
+        for year in range(start, 2026):
+            for month in range(1, 13):
+                value = _month_average(points, year, month)
+                if value is None:
+                    continue
+                out.append({
+                    "reporter": "United States", "partner": "China", "flow": "indicator",
+                    "product": product, "date": f"{year}-{month:02d}-01",
+                    "value": f"{value:.6f}".rstrip("0").rstrip("."), "unit": "percent",
+                    "adjustment": "nsa", "source": f"{fname}#{measure}", "note": note})
+    _write("us_tariff_monthly.csv", out)
+
+
+def build_calendar() -> None:
+    import holidays  # build-time cross-check only
+    from lunardate import LunarDate
+
+    china = holidays.China(years=range(1985, 2036))
+    with (HERE / "lunar_new_year.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["year", "lunar_new_year"])
+        for year in range(1985, 2036):
+            day = LunarDate(year, 1, 1).to_solar_date()
+            if day not in china:
+                raise SystemExit(f"lunardate and holidays disagree on {year}: {day}")
+            writer.writerow([year, day.isoformat()])
+
+
+def write_manifest() -> None:
+    files = {}
+    for path in sorted(HERE.glob("*.csv")):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with path.open(newline="", encoding="utf-8") as fh:
+            nrows = sum(1 for _ in fh) - 1
+        files[path.name] = {"sha256": digest, "rows": nrows}
+    (HERE / "manifest.json").write_text(json.dumps({"files": files}, indent=2) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared" / "data")
+    parser.add_argument("--calendar", action="store_true")
+    args = parser.parse_args()
+    build_monthly(args.shared)
+    build_annual(args.shared)
+    build_tariffs(args.shared)
+    if args.calendar:
+        build_calendar()
+    write_manifest()
+
+
+if __name__ == "__main__":
+    main()

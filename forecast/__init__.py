@@ -1,0 +1,19 @@
+"""forecast: trade forecasting, backtesting and export-risk analysis.
+
+The package fits time-series and regression models to export and import series,
+backtests them against history, and turns their simulated paths into calendar-year
+outlooks and overcapacity-risk indicators.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from forecast.errors import ConfigError, DataError
+
+try:
+    __version__ = version("trade-forecast")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0"
+
+__all__ = ["ConfigError", "DataError", "__version__"]

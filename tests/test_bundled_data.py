@@ -1,0 +1,83 @@
+"""The bundled files match their manifest and, value for value, their sources."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from forecast import datasets
+from forecast.data import split
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SCALE = {"USD thousand": 1e-6, "USD 100 million": 0.1, "USD billion": 1.0, "USD trillion": 1e3}
+
+
+def test_manifest_checksums():
+    result = datasets.verify()
+    assert result and all(result.values()), result
+
+
+@pytest.mark.parametrize("name", datasets.names())
+def test_every_dataset_loads_and_validates(name):
+    frame = datasets.load(name)
+    manifest = json.loads(datasets.data_path("manifest.json").read_text())
+    assert len(frame) == manifest["files"][datasets.DATASETS[name].file]["rows"]
+    assert frame["source"].str.len().gt(0).all()
+    for series in split(frame).values():
+        assert series.index.freqstr[0] in "MQY"
+
+
+def test_mirror_series_are_labelled():
+    frame = datasets.load("us_china_monthly")
+    exports = frame[frame["series_id"] == "China/United States/exports/total"]
+    assert (exports["mirror_of"] == "United States/China/imports").all()
+
+
+def _source_rows(file: str) -> list[dict[str, str]]:
+    with (SHARED / file).open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is not beside this checkout")
+@pytest.mark.parametrize("name", ["us_china_monthly", "japan_china_monthly",
+                                  "korea_china_monthly", "china_exports_sa_monthly",
+                                  "cny_usd_monthly", "china_total_annual"])
+def test_values_equal_their_source(name):
+    frame = datasets.load(name)
+    checked = 0
+    for file, rows in frame.groupby(frame["source"].str.split("#").str[0]):
+        source = _source_rows(file)
+        for _, row in rows.iterrows():
+            date = f"{row['date']:%Y-%m-%d}"
+            if row["mirror_of"]:
+                rep, par, flow = row["mirror_of"].split("/")
+            else:
+                rep, par, flow = row["reporter"], row["partner"], row["flow"]
+            match = [s for s in source if s["date"] == date and s["reporter"] == rep
+                     and s.get("partner", "") in (par, "")
+                     and s.get("flow") in (flow, "exchange_rate")
+                     and s.get("preferred", "1") == "1"
+                     and s["source_id"] == row["source"].split("#")[1]]
+            assert len(match) == 1, (name, date, flow)
+            scale = SCALE[match[0]["unit"]] if match[0]["unit"] != row["unit"] else 1.0
+            expected = float(match[0]["value"]) * scale
+            assert row["value"] == pytest.approx(expected, rel=1e-12), (name, date)
+            checked += 1
+    assert checked == len(frame)
+
+
+def test_tariff_months_inside_one_regime_equal_that_rate():
+    frame = datasets.load("us_tariff_monthly")
+    piie = frame[frame["product"] == "avg_tariff_piie"].set_index("date")["value"]
+    assert piie[pd.Timestamp("2019-01-01")] == 12.0  # 12.0 in force 2018-09-24 .. 2019-06-14
+    assert piie[pd.Timestamp("2022-06-01")] == 19.3
+    assert pd.Timestamp("2025-03-01") not in piie.index  # unknown, so missing, not filled
+    ieepa = frame[frame["product"] == "ieepa_additional_tariff"].set_index("date")["value"]
+    assert ieepa[pd.Timestamp("2024-12-01")] == 0 and ieepa[pd.Timestamp("2025-07-01")] == 30
+    # April 2025: 20% on 1-4, 30% on 5-8, 104% on the 9th, 145% on 10-30
+    april = (4 * 20 + 4 * 30 + 104 + 21 * 145) / 30
+    assert ieepa[pd.Timestamp("2025-04-01")] == pytest.approx(april)
