@@ -75,8 +75,15 @@ def lunar_new_year_days(index: pd.PeriodIndex, *, before: int = 0,
     starts = index.start_time.normalize()
     ends = index.end_time.normalize()
     counts = np.zeros(len(index), dtype=int)
-    years = range(starts.min().year - 1, ends.max().year + 2) if len(index) else range(0)
-    for year in years:
+    if not len(index):
+        return pd.Series(counts, index=index, name="lny_days")
+    table = _table()
+    lo_year, hi_year = starts.min().year, ends.max().year
+    if lo_year < min(table) or hi_year > max(table):
+        raise ValueError(f"The 'index' parameter of lunar_new_year_days spans {lo_year}-"
+                         f"{hi_year}; the Lunar New Year table covers {min(table)}-"
+                         f"{max(table)}. Shorten the index or set lunar_new_year=False.")
+    for year in range(max(lo_year - 1, min(table)), min(hi_year + 1, max(table)) + 1):
         day = pd.Timestamp(lunar_new_year(year))
         lo, hi = day - pd.Timedelta(days=before), day + pd.Timedelta(days=after)
         overlap = (np.minimum(ends, hi) - np.maximum(starts, lo)).days + 1

@@ -1,0 +1,352 @@
+"""The Forecaster contract shared by every model.
+
+A model subclasses :class:`Forecaster` and implements ``_fit`` and ``_sample`` (and,
+when it has closed-form Gaussian forecasts, ``_forecast``). The base class validates and
+coerces ``y`` and ``X``, applies the optional ``log`` / ``boxcox`` transform, and builds
+the tidy prediction frame. Hyperparameters live in ``__init__`` only; fitted state ends
+in ``_``; predicting before ``fit`` raises ``NotFittedError``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+
+from forecast.errors import DataError, shorten
+
+__all__ = ["Forecaster", "check_levels", "future_index", "season_length_for"]
+
+_SEASON = {"M": 12, "Q": 4, "Y": 1}
+PATHS_FOR_INTERVALS = 2000
+INTERVAL_SEED = 20250101
+
+
+def season_length_for(index: pd.PeriodIndex) -> int:
+    """Return the natural season length of a PeriodIndex: 12 monthly, 4 quarterly, 1 annual."""
+    return _SEASON.get(index.freqstr[0], 1)
+
+
+def future_index(cutoff: pd.Period, h: int) -> pd.PeriodIndex:
+    """Return the ``h`` periods after ``cutoff``."""
+    return pd.period_range(cutoff + 1, periods=h, freq=cutoff.freq)
+
+
+def check_levels(level: object) -> tuple[float, ...]:
+    """Validate interval levels given in percent, e.g. ``(80, 95)``."""
+    levels = (level,) if isinstance(level, (int, float)) else tuple(level or ())  # type: ignore[arg-type]
+    for lv in levels:
+        if isinstance(lv, bool) or not isinstance(lv, (int, float)) or not 0 < lv < 100:
+            raise ValueError("The 'level' parameter must hold numbers strictly between 0 and "
+                             f"100 (percent). Got {level!r} instead.")
+    return tuple(sorted({float(lv) for lv in levels}))
+
+
+def _fmt_level(lv: float) -> str:
+    return f"{lv:g}"
+
+
+class Forecaster(BaseEstimator):
+    """Base class of every model: validation, transforms and tidy outputs.
+
+    Subclasses implement:
+
+    ``_fit(self, y, X)``
+        ``y`` is a float ndarray on the transformed scale (NaN only when the class sets
+        ``handles_missing = True``); ``X`` an ndarray or None.
+    ``_sample(self, h, n_paths, X, rng) -> ndarray (n_paths, h)``
+        Simulated future paths on the transformed scale.
+    ``_forecast(self, h, X) -> (mean, sd)`` (optional)
+        Gaussian forecast mean and standard deviation per horizon, transformed scale.
+    ``_point(self, h, X) -> mean`` (optional)
+        A deterministic mean when intervals come from paths (no transform).
+
+    Parameters common to all models (declared by each subclass's ``__init__``):
+    ``season_length`` (None: 12 monthly, 4 quarterly, 1 annual) and ``transform``
+    (None, ``"log"`` or ``"boxcox"``).
+    """
+
+    handles_missing = False
+    uses_exog = False
+    min_obs = 3
+
+    # -- the public contract -------------------------------------------------------------
+    def fit(self, y: pd.Series, X: pd.DataFrame | None = None) -> Forecaster:
+        """Fit the model to a series.
+
+        Parameters
+        ----------
+        y : pandas.Series
+            Float values on a regular ``PeriodIndex`` (see :func:`forecast.data.select`).
+        X : pandas.DataFrame, optional
+            Exogenous regressors on the same index as ``y`` (models that take them).
+
+        Returns
+        -------
+        self
+        """
+        y = self._check_y(y)
+        name = str(y.name) if y.name is not None else "y"
+        self.series_id_ = name
+        self.index_ = y.index
+        self.cutoff_ = y.index[-1]
+        self.n_obs_ = int(y.notna().sum())
+        self.season_length_ = self._season_length(y.index)
+        self.x_columns_ = None
+        x = None
+        if X is not None:
+            if not self.uses_exog:
+                raise ValueError(f"{type(self).__name__} does not use exogenous regressors; "
+                                 "fit it without X or choose a model that takes X "
+                                 "(arima, structural, lagreg).")
+            x = self._align_X(X, y.index, "fit").to_numpy(dtype=float)
+            self.x_columns_ = list(X.columns)
+        self.transform_lambda_ = self._fit_transform(y)
+        yt = self._apply(y.to_numpy(dtype=float))
+        self._fit(yt, x)
+        return self
+
+    def predict(self, h: int, X: pd.DataFrame | None = None,
+                level: object = (80, 95)) -> pd.DataFrame:
+        """Forecast ``h`` periods ahead with prediction intervals.
+
+        Parameters
+        ----------
+        h : int
+            Number of periods after the cutoff, at least 1.
+        X : pandas.DataFrame, optional
+            Future regressors covering the ``h`` periods (required when fitted with X).
+        level : sequence of float, default (80, 95)
+            Interval levels in percent.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``series_id, date, model, mean`` then ``lo-L, hi-L`` per level;
+            ``date`` holds the forecast periods.
+        """
+        self._check_fitted()
+        h = self._check_h(h)
+        levels = check_levels(level)
+        x = self._future_X(X, h)
+        probs = [p for lv in levels for p in (0.5 - lv / 200, 0.5 + lv / 200)]
+        gaussian = self._forecast(h, x)
+        if gaussian is not None:
+            mu, sd = (np.asarray(a, dtype=float) for a in gaussian)
+            mean = self._bias_adjusted_mean(mu, sd)
+            bounds = {p: self._invert(mu + stats.norm.ppf(p) * sd) for p in probs}
+        else:
+            paths = self._paths(h, PATHS_FOR_INTERVALS, x, INTERVAL_SEED)
+            point = self._point(h, x) if self.transform_lambda_ is None else None
+            mean = paths.mean(axis=0) if point is None else np.asarray(point, dtype=float)
+            qs = np.quantile(paths, probs, axis=0) if probs else []
+            bounds = dict(zip(probs, qs, strict=True))
+        out = pd.DataFrame({"series_id": self.series_id_, "date": future_index(self.cutoff_, h),
+                            "model": self.model_name, "mean": mean})
+        for lv in levels:
+            out[f"lo-{_fmt_level(lv)}"] = bounds[0.5 - lv / 200]
+            out[f"hi-{_fmt_level(lv)}"] = bounds[0.5 + lv / 200]
+        return out
+
+    def sample(self, h: int, n_paths: int, X: pd.DataFrame | None = None,
+               random_state: int | np.random.Generator | None = None) -> np.ndarray:
+        """Simulate future paths.
+
+        Parameters
+        ----------
+        h : int
+            Number of periods after the cutoff.
+        n_paths : int
+            Number of paths.
+        X : pandas.DataFrame, optional
+            Future regressors (required when fitted with X).
+        random_state : int or numpy Generator, optional
+            Seed; the same seed gives the same paths.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n_paths, h)``, on the scale of ``y``.
+        """
+        self._check_fitted()
+        h = self._check_h(h)
+        if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or n_paths < 1:
+            raise ValueError("The 'n_paths' parameter of sample must be a positive int. "
+                             f"Got {n_paths!r} instead.")
+        return self._paths(h, int(n_paths), self._future_X(X, h), random_state)
+
+    @property
+    def model_name(self) -> str:
+        """The registry name used in output frames."""
+        return getattr(self, "name", type(self).__name__.lower())
+
+    # -- hooks for subclasses ------------------------------------------------------------
+    def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _sample(self, h: int, n_paths: int, X: np.ndarray | None,
+                rng: np.random.Generator) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def _forecast(self, h: int, X: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
+        return None
+
+    def _point(self, h: int, X: np.ndarray | None) -> np.ndarray | None:
+        """Deterministic mean forecast (untransformed models), used instead of a path mean."""
+        return None
+
+    # -- helpers -------------------------------------------------------------------------
+    def _paths(self, h: int, n: int, x: np.ndarray | None, seed: object) -> np.ndarray:
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        paths = np.asarray(self._sample(h, n, x, rng), dtype=float).reshape(n, h)
+        return self._invert(paths)
+
+    def _season_length(self, index: pd.PeriodIndex) -> int:
+        m = getattr(self, "season_length", None)
+        if m is None:
+            return season_length_for(index)
+        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
+            raise ValueError(f"The 'season_length' parameter of {type(self).__name__} must be "
+                             f"a positive int. Got {m!r} instead.")
+        return int(m)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "cutoff_"):
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. "
+                                 "Call 'fit' with a series first.")
+
+    @staticmethod
+    def _check_h(h: object) -> int:
+        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
+            raise ValueError(f"The 'h' parameter must be a positive int. Got {h!r} instead.")
+        return int(h)
+
+    def _check_y(self, y: object) -> pd.Series:
+        cls = type(self).__name__
+        if not isinstance(y, pd.Series):
+            raise TypeError(f"The 'y' parameter of {cls}.fit must be a pandas Series with a "
+                            f"PeriodIndex. Got {type(y).__name__} instead.")
+        if isinstance(y.index, pd.DatetimeIndex):
+            freq = y.index.freq or pd.infer_freq(y.index)
+            if freq is None:
+                raise ValueError(f"The 'y' parameter of {cls}.fit has a DatetimeIndex without "
+                                 "a frequency; use forecast.data.select for a PeriodIndex.")
+            y = y.set_axis(y.index.to_period(freq))
+        if not isinstance(y.index, pd.PeriodIndex):
+            raise TypeError(f"The 'y' parameter of {cls}.fit must have a PeriodIndex. Got "
+                            f"{type(y.index).__name__} instead; use forecast.data.select.")
+        expected = pd.period_range(y.index[0], periods=len(y), freq=y.index.freq) \
+            if len(y) else y.index
+        if len(y) and not y.index.equals(expected):
+            raise ValueError(f"The 'y' parameter of {cls}.fit must be on a regular, sorted "
+                             "index with no duplicate periods; use forecast.data.select.")
+        try:
+            y = y.astype("float64")
+        except (TypeError, ValueError):
+            raise TypeError(f"The 'y' parameter of {cls}.fit must hold numbers.") from None
+        name = y.name or "y"
+        if np.isinf(y.to_numpy()).any():
+            raise DataError(f"Series '{name}' holds infinite values. Remove them before fitting.")
+        y = y.loc[y.first_valid_index():y.last_valid_index()] if y.notna().any() else y[:0]
+        n = int(y.notna().sum())
+        need = max(self.min_obs, self._min_obs_for(y.index) if len(y) else self.min_obs)
+        if n < need:
+            raise DataError(f"Series '{name}' has {n} observations; {cls} needs at least "
+                            f"{need}. Use a longer series or a simpler model (naive, drift).")
+        if not self.handles_missing and y.isna().any():
+            missing = y.index[y.isna()]
+            last_gap = missing[-1]
+            raise DataError(
+                f"Series '{name}' has {len(missing)} missing values "
+                f"({shorten(str(p) for p in missing)}); {cls} cannot take gaps. Use "
+                f"'structural', which does, or fit on the span after the last gap "
+                f"(y.loc['{last_gap + 1}':])."
+            )
+        return y
+
+    def _min_obs_for(self, index: pd.PeriodIndex) -> int:
+        return self.min_obs
+
+    def _align_X(self, X: object, index: pd.PeriodIndex, where: str) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(f"The 'X' parameter of {where} must be a pandas DataFrame on a "
+                            f"PeriodIndex. Got {type(X).__name__} instead.")
+        if isinstance(X.index, pd.DatetimeIndex):
+            X = X.set_axis(X.index.to_period(index.freq))
+        if not isinstance(X.index, pd.PeriodIndex) or X.index.freqstr != index.freqstr:
+            raise ValueError(f"The 'X' parameter of {where} must have a PeriodIndex of the "
+                             f"same frequency as y ({index.freqstr}).")
+        missing = index.difference(X.index)
+        if len(missing):
+            raise ValueError(f"The 'X' parameter of {where} lacks {len(missing)} period(s) "
+                             f"({shorten(str(p) for p in missing)}). Supply X for every "
+                             "period of y (in fit) or of the forecast horizon (in predict).")
+        out = X.loc[index].astype(float)
+        if out.isna().any().any() or np.isinf(out.to_numpy()).any():
+            bad = out.index[out.isna().any(axis=1) | np.isinf(out).any(axis=1)]
+            raise DataError(f"The 'X' parameter of {where} has missing or infinite values at "
+                            f"{shorten(str(p) for p in bad)}. Fill them from a stated source "
+                            "or shorten y.")
+        return out
+
+    def _future_X(self, X: pd.DataFrame | None, h: int) -> np.ndarray | None:
+        if self.x_columns_ is None:
+            if X is not None:
+                raise ValueError(f"This {type(self).__name__} was fitted without X; predict "
+                                 "without X, or refit with X.")
+            return None
+        if X is None:
+            raise ValueError(f"This {type(self).__name__} was fitted with X "
+                             f"({', '.join(self.x_columns_)}); pass future X for the "
+                             f"{h} forecast periods.")
+        absent = [c for c in self.x_columns_ if c not in X.columns]
+        if absent:
+            raise ValueError(f"Future X lacks column(s) {', '.join(absent)} used in fit.")
+        future = self._align_X(X[self.x_columns_], future_index(self.cutoff_, h), "predict")
+        return future.to_numpy(dtype=float)
+
+    # -- transforms ----------------------------------------------------------------------
+    def _fit_transform(self, y: pd.Series) -> float | None:
+        kind = getattr(self, "transform", None)
+        if kind is None:
+            return None
+        if kind not in ("log", "boxcox"):
+            raise ValueError(f"The 'transform' parameter of {type(self).__name__} must be None, "
+                             f"'log' or 'boxcox'. Got {kind!r} instead.")
+        values = y.dropna().to_numpy()
+        if (values <= 0).any():
+            raise DataError(f"Series '{y.name}' has zero or negative values; the {kind} "
+                            "transform needs positive data. Use transform=None.")
+        if kind == "log":
+            return 0.0
+        lam = getattr(self, "boxcox_lambda", None)
+        if lam is None:
+            lam = float(stats.boxcox_normmax(values, method="mle"))
+        return float(np.clip(lam, -1.0, 2.0))
+
+    def _apply(self, values: np.ndarray) -> np.ndarray:
+        lam = getattr(self, "transform_lambda_", None)
+        if lam is None:
+            return values
+        return special.boxcox(values, lam)
+
+    def _invert(self, values: np.ndarray) -> np.ndarray:
+        lam = getattr(self, "transform_lambda_", None)
+        if lam is None:
+            return values
+        if lam != 0:  # keep values inside the transform's domain before inverting
+            values = np.maximum(values, -1.0 / lam + 1e-12) if lam > 0 else \
+                np.minimum(values, -1.0 / lam - 1e-12)
+        return special.inv_boxcox(values, lam)
+
+    def _bias_adjusted_mean(self, mu: np.ndarray, sd: np.ndarray) -> np.ndarray:
+        """Back-transformed mean (not median): Hyndman & Athanasopoulos, fpp3 5.6."""
+        lam = getattr(self, "transform_lambda_", None)
+        if lam is None:
+            return mu
+        if lam == 0:
+            return np.exp(mu + sd**2 / 2)
+        base = self._invert(mu)
+        return base * (1 + sd**2 * (1 - lam) / (2 * np.maximum(lam * mu + 1, 1e-12) ** 2))

@@ -1,0 +1,70 @@
+"""Structural time-series models (statsmodels ``UnobservedComponents``).
+
+A trend, an optional stochastic seasonal and regressors, estimated by maximum
+likelihood with the Kalman filter, which skips missing observations. This is the model
+for series with gaps, such as US exports to China (2020-01 to 2023-08 missing).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+from forecast.models._statsmodels import paths_from_simulation, quiet
+from forecast.models.base import Forecaster
+
+__all__ = ["Structural"]
+
+_TRENDS = ("local level", "local linear trend", "smooth trend", "random walk with drift",
+           "local linear deterministic trend")
+
+
+class Structural(Forecaster):
+    """Unobserved-components model: trend + seasonal + regressors; takes gaps.
+
+    Parameters
+    ----------
+    trend : str, default "local linear trend"
+        One of "local level", "local linear trend", "smooth trend",
+        "random walk with drift", "local linear deterministic trend".
+    seasonal : bool, default True
+        Add a stochastic dummy seasonal of ``season_length`` (when > 1).
+    season_length, transform, boxcox_lambda
+        As in every model.
+
+    Attributes
+    ----------
+    results_ : statsmodels UnobservedComponentsResults
+    """
+
+    name = "structural"
+    handles_missing = True
+    uses_exog = True
+    min_obs = 6
+
+    def __init__(self, trend: str = "local linear trend", seasonal: bool = True,
+                 season_length: int | None = None, transform: str | None = None,
+                 boxcox_lambda: float | None = None):
+        self.trend = trend
+        self.seasonal = seasonal
+        self.season_length = season_length
+        self.transform = transform
+        self.boxcox_lambda = boxcox_lambda
+
+    def _fit(self, y, X):
+        if self.trend not in _TRENDS:
+            raise ValueError(f"The 'trend' parameter of Structural must be one of "
+                             f"{', '.join(map(repr, _TRENDS))}. Got {self.trend!r} instead.")
+        m = self.season_length_
+        seasonal = m if self.seasonal and m > 1 and np.isfinite(y).sum() >= 2 * m else None
+        model = UnobservedComponents(y, level=self.trend, seasonal=seasonal, exog=X)
+        self.results_ = quiet(model.fit, disp=False, maxiter=200)
+
+    def _forecast(self, h, X):
+        fc = quiet(self.results_.get_forecast, h, exog=X)
+        return np.asarray(fc.predicted_mean, float), np.sqrt(np.asarray(fc.var_pred_mean, float))
+
+    def _sample(self, h, n_paths, X, rng):
+        sim = quiet(self.results_.simulate, h, repetitions=n_paths, anchor="end", exog=X,
+                    rng=rng)
+        return paths_from_simulation(sim, h, n_paths)

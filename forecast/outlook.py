@@ -1,0 +1,144 @@
+"""Calendar-year outlooks from simulated paths.
+
+A calendar year's total is its observed periods (year to date) plus simulated remaining
+periods, path by path, so the distribution of the total (and of its growth over the
+previous year) carries the paths' correlation across months. For annual data the year
+is one simulated step. The answer analysts ask for: the expected total, growth over the
+last complete year, quantiles, and the probability that exports grow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from forecast.errors import DataError
+from forecast.models.base import Forecaster, season_length_for
+
+__all__ = ["QUANTILES", "default_year", "outlook", "year_totals"]
+
+QUANTILES = (5, 10, 50, 90, 95)
+
+
+def default_year(y: pd.Series) -> int:
+    """The year after the last complete calendar year of ``y``."""
+    per_year = season_length_for(y.index)
+    observed = y.dropna()
+    counts = observed.groupby(observed.index.year).count()
+    complete = counts[counts == per_year].index
+    if not len(complete):
+        raise DataError(f"Series '{y.name}' has no complete calendar year; an outlook needs "
+                        "at least one as its base.")
+    return int(complete.max()) + 1
+
+
+def year_totals(y: pd.Series, paths: np.ndarray, year: int) -> np.ndarray:
+    """Per-path totals of ``year``: observed periods plus simulated ones.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Observed values on a PeriodIndex, ending at the paths' origin.
+    paths : numpy.ndarray
+        Simulated values, shape ``(n_paths, h)``, for the periods after ``y``.
+    year : int
+        Calendar year.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_paths,)``.
+
+    Raises
+    ------
+    DataError
+        When an observed period of the year is missing or the paths do not reach its end.
+    """
+    freq = y.index.freq
+    periods = pd.period_range(pd.Period(f"{year}-01-01", freq=freq),
+                              pd.Period(f"{year}-12-31", freq=freq), freq=freq)
+    cutoff = y.index[-1]
+    observed = periods[periods <= cutoff]
+    simulated = periods[periods > cutoff]
+    actual = y.reindex(observed)
+    if actual.isna().any():
+        gaps = ", ".join(str(p) for p in actual.index[actual.isna()][:4])
+        raise DataError(f"Series '{y.name}': {year} has missing observed periods ({gaps}); "
+                        "its total cannot be formed without filling them.")
+    total = np.full(paths.shape[0], float(actual.sum()))
+    if len(simulated):
+        steps = np.array([(p - cutoff).n for p in simulated])
+        if steps.max() > paths.shape[1]:
+            raise ValueError(f"The paths reach {paths.shape[1]} periods ahead but {year} "
+                             f"needs {steps.max()}. Simulate more periods.")
+        total = total + paths[:, steps - 1].sum(axis=1)
+    return total
+
+
+def outlook(model: Forecaster, y: pd.Series, *, year: int | None = None,
+            n_paths: int = 2000, X: pd.DataFrame | None = None,
+            thresholds: Sequence[float] = (0.0,), quantiles: Sequence[float] = QUANTILES,
+            random_state: int | np.random.Generator | None = 0) -> pd.DataFrame:
+    """The distribution of a calendar year's total and its growth.
+
+    Parameters
+    ----------
+    model : Forecaster
+        A model fitted on ``y``.
+    y : pandas.Series
+        The observed series the model was fitted on.
+    year : int, optional
+        Target year; the year after the last complete year of ``y`` by default.
+    n_paths : int, default 2000
+        Number of simulated paths.
+    X : pandas.DataFrame, optional
+        Future regressors for the simulated periods (when the model uses them).
+    thresholds : sequence of float, default (0.0,)
+        Growth rates g (as fractions) for which P(growth >= g) is reported.
+    quantiles : sequence of float, default (5, 10, 50, 90, 95)
+        Percentiles of the total and of growth to report.
+    random_state : int or Generator, default 0
+        Seed of the paths; the same seed gives the same outlook.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``series_id, model, year, base_year, base_total, expected_total,
+        expected_growth, total_q{q}, growth_q{q}, p_growth_ge_{g}, periods_observed,
+        periods_simulated, n_paths``. Growth is a fraction (0.05 = 5%).
+    """
+    model._check_fitted()
+    if y.index[-1] != model.cutoff_:
+        raise ValueError(f"The 'y' parameter of outlook ends at {y.index[-1]} but the model "
+                         f"was fitted up to {model.cutoff_}; pass the series it was fitted on.")
+    target = default_year(y) if year is None else int(year)
+    cutoff = model.cutoff_
+    last_needed = pd.Period(f"{target}-12-31", freq=cutoff.freq)
+    h = max((last_needed - cutoff).n, 0)
+    if target - 1 < y.index[0].year:
+        raise DataError(f"Series '{y.name}' starts in {y.index[0].year}; the base year "
+                        f"{target - 1} of an outlook for {target} is not in the data.")
+    paths = model.sample(h, n_paths, X=X, random_state=random_state) if h else \
+        np.zeros((n_paths, 0))
+    total = year_totals(y, paths, target)
+    base = year_totals(y, paths, target - 1)
+    growth = total / base - 1
+    row: dict[str, object] = {
+        "series_id": model.series_id_, "model": model.model_name, "year": target,
+        "base_year": target - 1, "base_total": float(base.mean()),
+        "expected_total": float(total.mean()), "expected_growth": float(growth.mean()),
+    }
+    for q in quantiles:
+        row[f"total_q{q:g}"] = float(np.percentile(total, q))
+    for q in quantiles:
+        row[f"growth_q{q:g}"] = float(np.percentile(growth, q))
+    for g in thresholds:
+        row[f"p_growth_ge_{g:g}"] = float(np.mean(growth >= g))
+    freq = cutoff.freq
+    in_year = pd.period_range(pd.Period(f"{target}-01-01", freq=freq), last_needed, freq=freq)
+    row["periods_observed"] = int((in_year <= cutoff).sum())
+    row["periods_simulated"] = int((in_year > cutoff).sum())
+    row["n_paths"] = int(n_paths)
+    return pd.DataFrame([row])
