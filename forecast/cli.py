@@ -52,6 +52,61 @@ def _data_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_input(args: argparse.Namespace) -> pd.DataFrame:
+    if bool(args.dataset) == bool(args.csv):
+        raise ConfigError("Give exactly one of --dataset NAME and --csv PATH.")
+    return datasets.load(args.dataset) if args.dataset else read_csv(args.csv)
+
+
+def _trade_series(frame: pd.DataFrame, ids: Sequence[str] | None) -> dict[str, pd.Series]:
+    from forecast.data import split
+
+    if ids:
+        return {sid: select(frame, sid) for sid in ids}
+    trade = frame[frame["flow"].isin(["exports", "imports", "balance", "unspecified"])]
+    if trade.empty:
+        raise ConfigError("The data hold no exports, imports or balance series; name one with "
+                          "--series.")
+    return split(trade)
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from forecast._io import atomic_open
+    from forecast.backtest import Splitter, backtest
+    from forecast.metrics import evaluate
+    from forecast.models import available
+
+    frame = _load_input(args)
+    series = _trade_series(frame, args.series)
+    names = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = [m for m in names if m not in available()]
+    if unknown:
+        raise ConfigError(f"Unknown model(s) {', '.join(unknown)} in --models. Choose from "
+                          f"{', '.join(available())}.")
+    first = next(iter(series.values()))
+    h = args.h or {"M": 12, "Q": 4}.get(first.index.freqstr[0], 1)
+    try:
+        cv = Splitter(h=h, step=args.step or h, n_windows=args.windows,
+                      refit_every=args.refit_every)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    result = backtest(names, series, cv, n_jobs=args.jobs, backend=args.backend,
+                      progress=not args.quiet)
+    with atomic_open(args.out) as fh:
+        result.forecasts.to_csv(fh, index=False)
+    board = evaluate(result.forecasts, ["mase", "rmsse", "mape", "coverage_80",
+                                        "coverage_95"]).sort_values("mase")
+    folds = result.folds.groupby("model")["error"].apply(lambda e: int((e != "").sum()))
+    board["failed_folds"] = board["model"].map(folds).fillna(0).astype(int)
+    print(f"Backtest: {len(series)} series, {len(names)} models, h={h}, "
+          f"{args.windows} windows; forecasts written to {args.out}")
+    _print_table(board.round(3))
+    if not result.failed.empty:
+        print(f"{len(result.failed)} fold(s) failed, e.g. {result.failed.iloc[0]['model']} on "
+              f"{result.failed.iloc[0]['series_id']}: {result.failed.iloc[0]['error'][:160]}")
+    return 1 if len(result.failed) == len(result.folds) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``forecast`` command."""
     parser = argparse.ArgumentParser(
@@ -74,6 +129,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ignore-extra", action="store_true",
                    help="drop columns the canonical layout does not know")
     p.set_defaults(func=_data_validate)
+
+    p = sub.add_parser("backtest", help="rolling-origin backtest and leaderboard")
+    p.add_argument("--dataset", choices=datasets.names())
+    p.add_argument("--csv", help="a canonical, long or wide CSV file")
+    p.add_argument("--series", nargs="+", help="series ids (default: every trade series)")
+    p.add_argument("--models", default="snaive,ets,arima,theta",
+                   help="comma-separated registry names")
+    p.add_argument("--h", type=int, help="horizon (default: 12 monthly, 4 quarterly, 1 annual)")
+    p.add_argument("--windows", type=int, default=4, help="number of folds")
+    p.add_argument("--step", type=int, help="periods between cutoffs (default: h)")
+    p.add_argument("--refit-every", type=int, default=1)
+    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--backend", choices=["loky", "dask"], default="loky")
+    p.add_argument("--out", required=True, help="CSV file for the tidy forecasts")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_backtest)
     return parser
 
 

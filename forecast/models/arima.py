@@ -264,6 +264,9 @@ class AutoARIMA(Forecaster):
             " with mean" if c else "")
         self.spec_ = f"ARIMA({p},{self.d_},{q}){seas}{drift}"
 
+    def _update(self, y, X):
+        self.results_ = quiet(self.results_.apply, y, exog=X)
+
     def _forecast(self, h, X):
         fc = quiet(self.results_.get_forecast, h, exog=X)
         return np.asarray(fc.predicted_mean, float), np.sqrt(np.asarray(fc.var_pred_mean, float))

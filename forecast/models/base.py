@@ -108,6 +108,46 @@ class Forecaster(BaseEstimator):
         self._fit(yt, x)
         return self
 
+    def update(self, y: pd.Series, X: pd.DataFrame | None = None) -> Forecaster:
+        """Extend a fitted model with new observations, keeping its estimated parameters.
+
+        State-space models (ETS, ARIMA, structural) re-run their filter with the fitted
+        parameters; the lag regressor keeps its estimators and takes the new history.
+        Models whose estimation is closed-form (baselines, theta) simply re-estimate.
+        This is what makes ``refit_every`` in backtests cheap.
+
+        Parameters
+        ----------
+        y : pandas.Series
+            The training series extended by new periods (same start, later end).
+        X : pandas.DataFrame, optional
+            Regressors for all of ``y`` (when the model was fitted with X).
+
+        Returns
+        -------
+        self
+        """
+        self._check_fitted()
+        y = self._check_y(y)
+        if y.index[0] != self.index_[0] or y.index[-1] < self.cutoff_:
+            raise ValueError(f"The 'y' parameter of update must start at {self.index_[0]} "
+                             f"(as in fit) and end at or after {self.cutoff_}. Got "
+                             f"{y.index[0]} to {y.index[-1]} instead.")
+        x = None
+        if self.x_columns_ is not None:
+            if X is None:
+                raise ValueError(f"This {type(self).__name__} was fitted with X; pass X "
+                                 "for the whole of y to update.")
+            x = self._align_X(X[self.x_columns_], y.index, "update").to_numpy(dtype=float)
+        elif X is not None:
+            raise ValueError(f"This {type(self).__name__} was fitted without X; update "
+                             "without X.")
+        self.index_, self.cutoff_ = y.index, y.index[-1]
+        self.n_obs_ = int(y.notna().sum())
+        yt = self._apply(y.to_numpy(dtype=float))
+        self._update(yt, x)
+        return self
+
     def predict(self, h: int, X: pd.DataFrame | None = None,
                 level: object = (80, 95)) -> pd.DataFrame:
         """Forecast ``h`` periods ahead with prediction intervals.
@@ -192,6 +232,10 @@ class Forecaster(BaseEstimator):
 
     def _forecast(self, h: int, X: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
         return None
+
+    def _update(self, y: np.ndarray, X: np.ndarray | None) -> None:
+        """Take new observations without re-estimating; by default, re-estimate."""
+        self._fit(y, X)
 
     def _point(self, h: int, X: np.ndarray | None) -> np.ndarray | None:
         """Deterministic mean forecast (untransformed models), used instead of a path mean."""

@@ -105,6 +105,16 @@ class Ensemble(Forecaster):
         self.weights_ = self._weights()
         return self
 
+    def update(self, y: pd.Series, X: pd.DataFrame | None = None) -> Ensemble:
+        """Extend every member with new observations (see :meth:`Forecaster.update`)."""
+        self._check_fitted()
+        y = self._check_y(y)
+        for model in self.members_.values():
+            model.update(y, X if model.x_columns_ is not None else None)
+        self.index_, self.cutoff_ = y.index, y.index[-1]
+        self.n_obs_ = int(y.notna().sum())
+        return self
+
     def _weights(self) -> dict[str, float]:
         names = list(self.members_)
         if self.combine != "weighted":

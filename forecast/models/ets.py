@@ -101,10 +101,19 @@ class AutoETS(Forecaster):
             except (ValueError, np.linalg.LinAlgError):
                 continue
             if np.isfinite(res.aicc) and (best is None or res.aicc < best[0]):
-                best = (res.aicc, res, f"ETS({e},{t}{'d' if d else ''},{s})")
+                best = (res.aicc, res, (e, t, d, s))
         if best is None:
             raise ValueError("AutoETS could not fit any candidate model to this series.")
-        _, self.results_, self.spec_ = best
+        _, self.results_, self.components_ = best
+        e, t, d, s = self.components_
+        self.spec_ = f"ETS({e},{t}{'d' if d else ''},{s})"
+
+    def _update(self, y, X):
+        e, t, d, s = self.components_
+        model = ETSModel(y, error=_CODES[e], trend=_CODES[t], damped_trend=d,
+                         seasonal=_CODES[s],
+                         seasonal_periods=self.season_length_ if s != "N" else None)
+        self.results_ = quiet(model.smooth, self.results_.params)
 
     def _point(self, h, X):
         return np.asarray(self.results_.forecast(h), dtype=float)

@@ -136,6 +136,13 @@ class LagRegressor(Forecaster):
             n = min(len(r) for r in self.residuals_)
             self.residuals_ = [r[:n] for r in self.residuals_]
 
+    def _update(self, y, X):
+        z = np.diff(y) if self.difference else y
+        if len(z) < self.span_:
+            raise ValueError("LagRegressor.update needs at least as much history as fit.")
+        self.last_ = float(y[-1])
+        self.z_ = z
+
     def _future_calendar(self, h: int) -> np.ndarray:
         return self._calendar(pd.period_range(self.cutoff_ + 1, periods=h, freq=self.cutoff_.freq))
 

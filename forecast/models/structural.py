@@ -60,6 +60,9 @@ class Structural(Forecaster):
         model = UnobservedComponents(y, level=self.trend, seasonal=seasonal, exog=X)
         self.results_ = quiet(model.fit, disp=False, maxiter=200)
 
+    def _update(self, y, X):
+        self.results_ = quiet(self.results_.apply, y, exog=X)
+
     def _forecast(self, h, X):
         fc = quiet(self.results_.get_forecast, h, exog=X)
         return np.asarray(fc.predicted_mean, float), np.sqrt(np.asarray(fc.var_pred_mean, float))
