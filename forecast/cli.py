@@ -15,9 +15,9 @@ import pandas as pd
 
 from forecast import __version__, datasets
 from forecast.data import read_csv, select, summarize
-from forecast.errors import ConfigError, DataError
+from forecast.errors import ArtifactError, ConfigError, DataError
 
-USER_ERRORS = (DataError, ConfigError, FileNotFoundError, PermissionError)
+USER_ERRORS = (DataError, ConfigError, ArtifactError, FileNotFoundError, PermissionError)
 
 
 def _print_table(frame: pd.DataFrame) -> None:
@@ -107,6 +107,76 @@ def _backtest(args: argparse.Namespace) -> int:
     return 1 if len(result.failed) == len(result.folds) else 0
 
 
+def _param(text: str) -> tuple[str, object]:
+    """Parse k=v; v as JSON when it parses (numbers, true/false, null, lists), else text."""
+    import json
+
+    if "=" not in text:
+        raise ConfigError(f"--param {text!r} must look like name=value (e.g. damped=true).")
+    key, raw = text.split("=", 1)
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key.strip(), tuple(value) if isinstance(value, list) else value
+
+
+def _fit(args: argparse.Namespace) -> int:
+    from forecast.models import get
+    from forecast.store import ModelStore
+
+    frame = _load_input(args)
+    y = select(frame, args.series)
+    params = dict(_param(p) for p in args.param or [])
+    try:
+        model = get(args.model, **params)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    model.fit(y)
+    path = ModelStore(args.store).save(model, metadata={"source": args.dataset or args.csv})
+    print(path)
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from forecast._io import atomic_open
+    from forecast.artifacts import load
+
+    model = load(args.path, strict=args.strict)
+    try:
+        forecast = model.predict(args.h, level=tuple(args.level))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if args.out:
+        with atomic_open(args.out) as fh:
+            forecast.to_csv(fh, index=False)
+        print(f"{len(forecast)} rows written to {args.out}")
+    else:
+        print(forecast.to_csv(index=False), end="")
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from forecast.artifacts import read_manifest
+    from forecast.store import ModelStore
+
+    store = ModelStore(args.store)
+    if args.models_command == "list":
+        table = store.list()
+        if table.empty:
+            print(f"No saved models in {store.root}.")
+        else:
+            _print_table(table.drop(columns=["path"]))
+    elif args.models_command == "show":
+        import json
+
+        print(json.dumps(read_manifest(args.path), indent=2))
+    else:
+        removed = store.prune(keep=args.keep)
+        print(f"Removed {len(removed)} version(s) from {store.root}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``forecast`` command."""
     parser = argparse.ArgumentParser(
@@ -145,6 +215,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="CSV file for the tidy forecasts")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_backtest)
+
+    store_help = "model store folder (default: $FORECAST_MODEL_STORE or ./models)"
+    p = sub.add_parser("fit", help="fit a model to one series and save it in the store")
+    p.add_argument("--dataset", choices=datasets.names())
+    p.add_argument("--csv", help="a canonical, long or wide CSV file")
+    p.add_argument("--series", required=True, help="series id")
+    p.add_argument("--model", default="ensemble", help="registry name (default: ensemble)")
+    p.add_argument("--param", action="append", help="hyperparameter name=value (repeatable)")
+    p.add_argument("--store", help=store_help)
+    p.set_defaults(func=_fit)
+
+    p = sub.add_parser("predict", help="forecast from a saved artifact")
+    p.add_argument("path", help="artifact directory printed by `forecast fit`")
+    p.add_argument("--h", type=int, required=True, help="periods ahead")
+    p.add_argument("--level", type=float, nargs="+", default=[80, 95])
+    p.add_argument("--out", help="CSV file (default: standard output)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse artifacts written with other library versions")
+    p.set_defaults(func=_predict)
+
+    p = sub.add_parser("models", help="list, show or prune saved models")
+    models_sub = p.add_subparsers(dest="models_command", required=True)
+    q = models_sub.add_parser("list")
+    q.add_argument("--store", help=store_help)
+    q.set_defaults(func=_models)
+    q = models_sub.add_parser("show")
+    q.add_argument("path", help="artifact directory")
+    q.add_argument("--store", help=store_help)
+    q.set_defaults(func=_models)
+    q = models_sub.add_parser("prune")
+    q.add_argument("--keep", type=int, default=3, help="newest versions to keep per model")
+    q.add_argument("--store", help=store_help)
+    q.set_defaults(func=_models)
     return parser
 
 

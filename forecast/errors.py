@@ -19,6 +19,10 @@ class ConfigError(ValueError):
     """A bad configuration value: names the key and the fix."""
 
 
+class ArtifactError(ValueError):
+    """A model artifact that must not or cannot be loaded: names the file and the reason."""
+
+
 def shorten(items: Iterable[object], limit: int = 5) -> str:
     """Join ``items`` for a message, cutting long lists to ``limit`` and a count.
 

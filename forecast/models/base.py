@@ -9,6 +9,8 @@ in ``_``; predicting before ``fit`` raises ``NotFittedError``.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 from scipy import special, stats
@@ -17,7 +19,7 @@ from sklearn.exceptions import NotFittedError
 
 from forecast.errors import DataError, shorten
 
-__all__ = ["Forecaster", "check_levels", "future_index", "season_length_for"]
+__all__ = ["Forecaster", "check_levels", "fingerprint", "future_index", "season_length_for"]
 
 _SEASON = {"M": 12, "Q": 4, "Y": 1}
 PATHS_FOR_INTERVALS = 2000
@@ -32,6 +34,17 @@ def season_length_for(index: pd.PeriodIndex) -> int:
 def future_index(cutoff: pd.Period, h: int) -> pd.PeriodIndex:
     """Return the ``h`` periods after ``cutoff``."""
     return pd.period_range(cutoff + 1, periods=h, freq=cutoff.freq)
+
+
+def fingerprint(y: pd.Series, X: pd.DataFrame | None = None) -> str:
+    """SHA-256 of a series' periods and values (and of X, when given)."""
+    digest = hashlib.sha256()
+    for obj in (y, X):
+        if obj is None:
+            continue
+        digest.update("|".join(map(str, obj.index)).encode())
+        digest.update(np.ascontiguousarray(obj.to_numpy(dtype="float64")).tobytes())
+    return digest.hexdigest()
 
 
 def check_levels(level: object) -> tuple[float, ...]:
@@ -104,6 +117,7 @@ class Forecaster(BaseEstimator):
             x = self._align_X(X, y.index, "fit").to_numpy(dtype=float)
             self.x_columns_ = list(X.columns)
         self.transform_lambda_ = self._fit_transform(y)
+        self.data_fingerprint_ = fingerprint(y, X)
         yt = self._apply(y.to_numpy(dtype=float))
         self._fit(yt, x)
         return self
@@ -144,6 +158,7 @@ class Forecaster(BaseEstimator):
                              "without X.")
         self.index_, self.cutoff_ = y.index, y.index[-1]
         self.n_obs_ = int(y.notna().sum())
+        self.data_fingerprint_ = fingerprint(y, X)
         yt = self._apply(y.to_numpy(dtype=float))
         self._update(yt, x)
         return self

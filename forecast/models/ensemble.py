@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from forecast.errors import DataError
-from forecast.models.base import Forecaster
+from forecast.models.base import Forecaster, fingerprint
 
 __all__ = ["Ensemble"]
 
@@ -89,6 +89,7 @@ class Ensemble(Forecaster):
         self.season_length_ = self._season_length(y.index)
         self.x_columns_ = list(X.columns) if X is not None else None
         self.transform_lambda_ = None
+        self.data_fingerprint_ = fingerprint(y, X)
         self.members_, self.failed_ = {}, {}
         for name, model in self._build().items():
             try:
@@ -113,6 +114,7 @@ class Ensemble(Forecaster):
             model.update(y, X if model.x_columns_ is not None else None)
         self.index_, self.cutoff_ = y.index, y.index[-1]
         self.n_obs_ = int(y.notna().sum())
+        self.data_fingerprint_ = fingerprint(y, X)
         return self
 
     def _weights(self) -> dict[str, float]:

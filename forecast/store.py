@@ -1,0 +1,155 @@
+"""The model store: numbered, immutable artifact versions per series and model.
+
+Layout: ``<root>/<series-slug>/<model>/v0001/`` (each version an artifact directory, see
+:mod:`forecast.artifacts`). The root is ``models/`` in the working directory unless
+``FORECAST_MODEL_STORE`` or an explicit ``root`` says otherwise. Series ids become folder
+names through a slug (safe characters plus a short hash of the id), so ids holding ``/``,
+``..`` or other odd characters can never point outside the store. Hidden folders are
+unfinished saves and are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.artifacts import load, read_manifest, save
+from forecast.errors import ArtifactError
+from forecast.models.base import Forecaster
+
+__all__ = ["STORE_ENV", "ModelStore", "slug"]
+
+STORE_ENV = "FORECAST_MODEL_STORE"
+_VERSION = re.compile(r"^v(\d{4,})$")
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def slug(text: str) -> str:
+    """A folder name for any id: safe characters, plus a hash so distinct ids stay distinct."""
+    if not isinstance(text, str) or not text:
+        raise ArtifactError(f"A series id or model name must be a non-empty string. Got "
+                            f"{text!r} instead.")
+    readable = _SAFE.sub("_", text).strip("._-")[:60] or "id"
+    return f"{readable}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
+class ModelStore:
+    """A directory of versioned model artifacts.
+
+    Parameters
+    ----------
+    root : str or path-like, optional
+        The store's folder; ``$FORECAST_MODEL_STORE`` or ``./models`` when None.
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None = None):
+        self.root = Path(root or os.environ.get(STORE_ENV) or "models").resolve()
+
+    def _folder(self, series_id: str, model: str) -> Path:
+        folder = (self.root / slug(series_id) / slug(model)).resolve()
+        if self.root not in folder.parents:  # defence in depth: slugs cannot escape
+            raise ArtifactError(f"Series id {series_id!r} would leave the store.")
+        return folder
+
+    def versions(self, series_id: str, model: str) -> list[Path]:
+        """Complete versions of a series and model, oldest first."""
+        folder = self._folder(series_id, model)
+        if not folder.is_dir():
+            return []
+        found = [(int(m.group(1)), p) for p in folder.iterdir()
+                 if (m := _VERSION.match(p.name)) and (p / "manifest.json").is_file()]
+        return [p for _, p in sorted(found)]
+
+    def latest(self, series_id: str, model: str) -> Path:
+        """The newest complete version, or an ArtifactError naming what exists."""
+        versions = self.versions(series_id, model)
+        if not versions:
+            raise ArtifactError(f"No saved '{model}' model for series {series_id!r} in "
+                                f"'{self.root}'. Fit one with `forecast fit`.")
+        return versions[-1]
+
+    def save(self, model: Forecaster, *, metadata: dict | None = None,
+             parent: str | None = None) -> Path:
+        """Save a fitted model as the next version; never overwrites one."""
+        folder = self._folder(model.series_id_, model.model_name)
+        folder.mkdir(parents=True, exist_ok=True)
+        for _ in range(100):  # another writer may take the same number: try the next
+            existing = [int(m.group(1)) for p in folder.iterdir()
+                        if (m := _VERSION.match(p.name))]
+            target = folder / f"v{max(existing, default=0) + 1:04d}"
+            try:
+                return save(model, target, metadata=metadata, parent=parent)
+            except (ArtifactError, OSError):
+                if not target.exists():
+                    raise
+        raise ArtifactError(f"Could not allocate a new version in '{folder}'.")
+
+    def load(self, series_id: str, model: str, version: int | None = None, *,
+             strict: bool = False) -> Forecaster:
+        """Load a version (the latest by default)."""
+        path = self.latest(series_id, model) if version is None else \
+            self._folder(series_id, model) / f"v{version:04d}"
+        return load(path, strict=strict)
+
+    def list(self) -> pd.DataFrame:
+        """One row per complete version: ids, version, created, span, spec, size."""
+        rows = []
+        if self.root.is_dir():
+            for manifest_file in sorted(self.root.glob("*/*/v*/manifest.json")):
+                folder = manifest_file.parent
+                if not _VERSION.match(folder.name):
+                    continue
+                try:
+                    m = read_manifest(folder)
+                except ArtifactError:
+                    continue
+                rows.append({"series_id": m["series_id"], "model": m["model"]["name"],
+                             "version": folder.name, "created": m["created"],
+                             "train_end": m["training"]["end"], "spec": m["model"]["spec"],
+                             "bytes": m["payload"]["bytes"], "parent": m.get("parent"),
+                             "path": str(folder)})
+        return pd.DataFrame(rows, columns=["series_id", "model", "version", "created",
+                                           "train_end", "spec", "bytes", "parent", "path"])
+
+    def prune(self, keep: int = 3) -> list[Path]:
+        """Delete all but the newest ``keep`` versions of every series and model, and any
+        unfinished saves; return what was removed."""
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+            raise ValueError(f"The 'keep' parameter of prune must be a positive int. Got "
+                             f"{keep!r} instead.")
+        removed = []
+        if not self.root.is_dir():
+            return removed
+        for model_dir in self.root.glob("*/*"):
+            if not model_dir.is_dir():
+                continue
+            leftovers = [p for p in model_dir.iterdir() if p.name.startswith(".")]
+            found = sorted((int(m.group(1)), p) for p in model_dir.iterdir()
+                           if (m := _VERSION.match(p.name)))
+            for path in leftovers + [p for _, p in found[:-keep]]:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+        return removed
+
+    def refresh(self, series_id: str, model: str, y: pd.Series,
+                X: pd.DataFrame | None = None, *, refit: bool = False,
+                metadata: dict | None = None) -> Path:
+        """Extend the latest version with new data (or refit it) and save a new version.
+
+        Without ``refit`` the estimated parameters are kept (see
+        :meth:`forecast.models.Forecaster.update`); the new manifest names its parent.
+        """
+        parent = self.latest(series_id, model)
+        fitted = load(parent)
+        if refit:
+            from sklearn.base import clone
+
+            fitted = clone(fitted).fit(y, X)
+        else:
+            fitted.update(y, X)
+        return self.save(fitted, metadata=metadata, parent=str(parent.relative_to(self.root)))
