@@ -61,7 +61,7 @@ def test_changed_payload_is_refused_before_unpickling(y, store, tmp_path):
     path = store.save(get("naive").fit(y))
     marker = tmp_path / "unpickled.txt"
     joblib.dump(_Trap(str(marker)), path / "model.joblib")
-    with pytest.raises(ArtifactError, match="SHA-256 does not match.*not unpickled"):
+    with pytest.raises(ArtifactError, match=r"SHA-256 does not match.*not unpickled"):
         load(path)
     assert not marker.exists()
 
