@@ -177,6 +177,60 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_RISK_DATA = ("china_total_annual", "us_china_monthly")
+
+
+def _read_scenarios(path: str) -> dict[str, dict[str, float]]:
+    import json
+    import tomllib
+    from pathlib import Path
+
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"Scenario file '{file}' does not exist.")
+    try:
+        raw = tomllib.loads(file.read_text()) if file.suffix == ".toml" else \
+            json.loads(file.read_text())
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Scenario file '{file}' cannot be parsed ({exc}).") from None
+    scenarios = raw.get("scenarios") if isinstance(raw, dict) else None
+    if not isinstance(scenarios, dict) or not scenarios:
+        raise ConfigError(f"Scenario file '{file}' needs a 'scenarios' table: "
+                          "{name: {series_id: shock}}, a shock being a fraction like -0.15.")
+    for name, shocks in scenarios.items():
+        if not isinstance(shocks, dict) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and v > -1
+                for v in shocks.values()):
+            raise ConfigError(f"Scenario {name!r} in '{file}' must map series ids to "
+                              "shocks, numbers above -1 (e.g. -0.15 for -15%).")
+    return scenarios
+
+
+def _risk(args: argparse.Namespace) -> int:
+    import json
+
+    from forecast.risk.bundle import assess_frame, scenario_outlooks
+
+    if args.dataset or args.csv:
+        frame = _load_input(args)
+    else:
+        frame = pd.concat([datasets.load(n) for n in DEFAULT_RISK_DATA], ignore_index=True)
+    if args.scenario:
+        table = scenario_outlooks(frame, _read_scenarios(args.scenario))
+    else:
+        table = pd.DataFrame([r.row() for r in assess_frame(frame, year=args.year)])
+    if table.empty:
+        raise ConfigError("The data hold no exports series to assess.")
+    if args.json:
+        print(json.dumps(table.to_dict(orient="records"), indent=2, default=str))
+    else:
+        _print_table(table.drop(columns=["reasons"]))
+        for _, row in table.iterrows():
+            label = f"[{row['scenario']}] " if "scenario" in row else ""
+            print(f"\n{label}{row['series_id']}: {row['reasons']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``forecast`` command."""
     parser = argparse.ArgumentParser(
@@ -225,6 +279,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", help="hyperparameter name=value (repeatable)")
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=_fit)
+
+    p = sub.add_parser("risk", help="overcapacity score, sustainability verdict and reasons")
+    p.add_argument("--dataset", choices=datasets.names(),
+                   help="default: China's annual totals with the US flows")
+    p.add_argument("--csv", help="a canonical CSV with exports (and imports) series")
+    p.add_argument("--year", type=int, help="outlook year (default: after the last complete)")
+    p.add_argument("--scenario", help="JSON or TOML file of named shocks per series")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=_risk)
 
     p = sub.add_parser("predict", help="forecast from a saved artifact")
     p.add_argument("path", help="artifact directory printed by `forecast fit`")

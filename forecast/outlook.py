@@ -80,7 +80,8 @@ def year_totals(y: pd.Series, paths: np.ndarray, year: int) -> np.ndarray:
 def outlook(model: Forecaster, y: pd.Series, *, year: int | None = None,
             n_paths: int = 2000, X: pd.DataFrame | None = None,
             thresholds: Sequence[float] = (0.0,), quantiles: Sequence[float] = QUANTILES,
-            random_state: int | np.random.Generator | None = 0) -> pd.DataFrame:
+            random_state: int | np.random.Generator | None = 0,
+            shock: float = 0.0) -> pd.DataFrame:
     """The distribution of a calendar year's total and its growth.
 
     Parameters
@@ -101,6 +102,9 @@ def outlook(model: Forecaster, y: pd.Series, *, year: int | None = None,
         Percentiles of the total and of growth to report.
     random_state : int or Generator, default 0
         Seed of the paths; the same seed gives the same outlook.
+    shock : float, default 0.0
+        Proportional shift of every simulated period (-0.1 lowers them by 10%), e.g. a
+        tariff change times a trade elasticity. Zero gives the baseline exactly.
 
     Returns
     -------
@@ -120,13 +124,18 @@ def outlook(model: Forecaster, y: pd.Series, *, year: int | None = None,
     if target - 1 < y.index[0].year:
         raise DataError(f"Series '{y.name}' starts in {y.index[0].year}; the base year "
                         f"{target - 1} of an outlook for {target} is not in the data.")
+    if not np.isfinite(shock) or shock <= -1:
+        raise ValueError("The 'shock' parameter of outlook must be a finite fraction above "
+                         f"-1 (e.g. -0.1 for -10%). Got {shock!r} instead.")
     paths = model.sample(h, n_paths, X=X, random_state=random_state) if h else \
         np.zeros((n_paths, 0))
+    paths = paths * (1.0 + shock) if shock else paths
     total = year_totals(y, paths, target)
     base = year_totals(y, paths, target - 1)
     growth = total / base - 1
     row: dict[str, object] = {
-        "series_id": model.series_id_, "model": model.model_name, "year": target,
+        "series_id": model.series_id_, "model": model.model_name, "shock": float(shock),
+        "year": target,
         "base_year": target - 1, "base_total": float(base.mean()),
         "expected_total": float(total.mean()), "expected_growth": float(growth.mean()),
     }

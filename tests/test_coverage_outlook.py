@@ -133,3 +133,16 @@ def test_scenarios_zero_shock_equals_baseline_and_shock_moves_it(monthly):
     assert set(fc["scenario"]) == {"a", "b", "c"} and len(fc) == 36
     assert raised.loc[pd.Period("2024-08", "M"), "tariff"] == 10
     assert raised.loc[pd.Period("2024-09", "M"), "tariff"] == 60
+
+
+def test_shock_zero_is_baseline_and_scales_simulated_part(monthly):
+    model = get("theta").fit(monthly)
+    base = outlook(model, monthly, year=2024, n_paths=300, random_state=5)
+    zero = outlook(model, monthly, year=2024, n_paths=300, random_state=5, shock=0.0)
+    pd.testing.assert_frame_equal(base, zero)
+    down = outlook(model, monthly, year=2024, n_paths=300, random_state=5, shock=-0.1).iloc[0]
+    observed = monthly.loc["2024-01":"2024-06"].sum()
+    simulated = base.iloc[0]["expected_total"] - observed
+    assert down["expected_total"] == pytest.approx(observed + 0.9 * simulated)
+    with pytest.raises(ValueError, match="'shock' parameter"):
+        outlook(model, monthly, shock=-1.5)
