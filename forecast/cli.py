@@ -231,6 +231,35 @@ def _risk(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from forecast.config import load_config
+    from forecast.pipeline import run
+
+    config = load_config(args.config)
+    out = args.out or f"reports/{dt.datetime.now():%Y%m%d-%H%M%S}"
+    result = run(config, out, refit=args.refit, n_jobs=args.jobs, store=args.store,
+                 progress=not args.quiet)
+    rows = []
+    for s in result.series:
+        row = {"series": s.spec.id, "status": "failed" if s.errors else
+               ("reused" if s.reused else "fitted")}
+        if s.outlook is not None:
+            o = s.outlook.iloc[0]
+            row.update({"year": int(o["year"]), "growth %": round(100 * o["expected_growth"], 1),
+                        "P(growth>=0)": round(float(o["p_growth_ge_0"]), 2)})
+        rows.append(row)
+    _print_table(pd.DataFrame(rows))
+    if not result.risk.empty:
+        _print_table(result.risk[["series_id", "score", "level", "verdict"]])
+    print(f"Report: {result.out_dir / 'report.html'}")
+    for s in result.series:
+        for err in s.errors:
+            print(f"failed: {s.spec.id}: {' '.join(err.split())[:200]}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``forecast`` command."""
     parser = argparse.ArgumentParser(
@@ -288,6 +317,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", help="JSON or TOML file of named shocks per series")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=_risk)
+
+    p = sub.add_parser("run", help="the main job: backtest, fit, save, outlook, risk, report")
+    p.add_argument("--config", help="TOML file (default: the shipped config, bundled data)")
+    p.add_argument("--out", help="output folder (default: reports/<run-id>)")
+    p.add_argument("--refit", action="store_true", help="refit even if saved models match")
+    p.add_argument("--jobs", type=int, default=1, help="parallel backtest tasks")
+    p.add_argument("--store", help=store_help)
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_run)
 
     p = sub.add_parser("predict", help="forecast from a saved artifact")
     p.add_argument("path", help="artifact directory printed by `forecast fit`")

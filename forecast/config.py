@@ -1,0 +1,133 @@
+"""The run configuration: the shipped default, merged with a user's TOML, and checked.
+
+Bad values raise :class:`forecast.errors.ConfigError` naming the key and the fix.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from forecast import datasets
+from forecast.errors import ConfigError
+from forecast.models import available
+
+__all__ = ["RunConfig", "SeriesSpec", "load_config"]
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """One series of a run: where it comes from, and an optional driver."""
+
+    id: str
+    dataset: str | None = None
+    csv: str | None = None
+    driver_id: str | None = None
+    driver_dataset: str | None = None
+    driver_csv: str | None = None
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A checked run configuration."""
+
+    seed: int
+    n_paths: int
+    candidates: tuple[str, ...]
+    ensemble_size: int
+    windows: int
+    outlook_year: int
+    series: tuple[SeriesSpec, ...]
+    raw: dict
+
+    def digest(self) -> str:
+        """A stable hash of the configuration (part of the artifact reuse key)."""
+        return hashlib.sha256(json.dumps(self.raw, sort_keys=True).encode()).hexdigest()
+
+
+def _default() -> dict:
+    text = resources.files("forecast").joinpath("default_config.toml").read_text()
+    return tomllib.loads(text)
+
+
+def _int(run: dict, key: str, low: int) -> int:
+    value = run[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConfigError(f"Config key 'run.{key}' must be an integer of at least {low}. "
+                          f"Got {value!r}.")
+    return value
+
+
+def _source(entry: dict, where: str, prefix: str = "") -> tuple[str | None, str | None]:
+    dataset, csv = entry.get("dataset"), entry.get("csv")
+    if (dataset is None) == (csv is None):
+        raise ConfigError(f"Config key '{where}' needs exactly one of '{prefix}dataset' (a "
+                          f"bundled dataset) and '{prefix}csv' (a file path).")
+    if dataset is not None and dataset not in datasets.names():
+        raise ConfigError(f"Config key '{where}.dataset' is {dataset!r}; choose one of "
+                          f"{', '.join(datasets.names())}.")
+    return dataset, csv
+
+
+def load_config(path: str | Path | None = None) -> RunConfig:
+    """Load the default configuration, merged with the TOML file at ``path`` if given.
+
+    Keys of ``[run]`` override the default one by one; a ``[[series]]`` list replaces
+    the default list.
+    """
+    raw = _default()
+    if path is not None:
+        file = Path(path)
+        if not file.is_file():
+            raise ConfigError(f"Config file '{file}' does not exist. Check the --config path.")
+        try:
+            user = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Config file '{file}' is not valid TOML ({exc}).") from None
+        unknown = sorted(set(user) - {"run", "series"})
+        if unknown:
+            raise ConfigError(f"Config file '{file}': unknown section(s) {', '.join(unknown)}; "
+                              "use [run] and [[series]].")
+        raw = copy.deepcopy(raw)
+        raw["run"].update(user.get("run", {}))
+        if "series" in user:
+            raw["series"] = user["series"]
+    run = raw["run"]
+    unknown = sorted(set(run) - {"seed", "n_paths", "candidates", "ensemble_size", "windows",
+                                 "outlook_year"})
+    if unknown:
+        raise ConfigError(f"Config key(s) {', '.join('run.' + k for k in unknown)} unknown. "
+                          "Known: seed, n_paths, candidates, ensemble_size, windows, "
+                          "outlook_year.")
+    candidates = run["candidates"]
+    if not isinstance(candidates, list) or not candidates or any(
+            c not in available() or c == "ensemble" for c in candidates):
+        raise ConfigError(f"Config key 'run.candidates' must list registry models (not "
+                          f"'ensemble'), from {', '.join(available())}. Got {candidates!r}.")
+    specs = []
+    if not isinstance(raw.get("series"), list) or not raw["series"]:
+        raise ConfigError("Config key 'series' must be a non-empty list of [[series]] tables.")
+    for i, entry in enumerate(raw["series"]):
+        where = f"series[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise ConfigError(f"Config key '{where}.id' must be a series id string.")
+        dataset, csv = _source(entry, where)
+        driver = entry.get("driver")
+        d_id = d_ds = d_csv = None
+        if driver is not None:
+            if not isinstance(driver, dict) or not isinstance(driver.get("id"), str):
+                raise ConfigError(f"Config key '{where}.driver' must be a table with 'id' and "
+                                  "'dataset' or 'csv'.")
+            d_id = driver["id"]
+            d_ds, d_csv = _source(driver, f"{where}.driver")
+        specs.append(SeriesSpec(entry["id"], dataset, csv, d_id, d_ds, d_csv))
+    return RunConfig(seed=_int(run, "seed", 0), n_paths=_int(run, "n_paths", 100),
+                     candidates=tuple(candidates),
+                     ensemble_size=_int(run, "ensemble_size", 1),
+                     windows=_int(run, "windows", 1), outlook_year=_int(run, "outlook_year", 0),
+                     series=tuple(specs), raw=raw)

@@ -1,0 +1,291 @@
+"""The main job: data -> backtest and selection -> fit -> artifacts -> outlook -> risk -> report.
+
+Each stage works series by series; a series that fails is recorded with its error and the
+others go on. A rerun with unchanged data and configuration reuses the saved ensemble of
+each series (keyed by a hash of the data, the configuration, the selected members and the
+package version) unless ``refit`` is asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast import __version__, datasets
+from forecast.artifacts import load, read_manifest
+from forecast.backtest import Splitter, backtest, weights_from_scores
+from forecast.config import RunConfig, SeriesSpec
+from forecast.data import read_csv, select, summarize
+from forecast.errors import DataError
+from forecast.metrics import evaluate
+from forecast.models import AutoARIMA, Ensemble, get
+from forecast.models.base import fingerprint, season_length_for
+from forecast.outlook import outlook
+from forecast.risk import assess
+from forecast.risk.indicators import USD_BILLION
+from forecast.scenarios import step_path
+from forecast.store import ModelStore
+
+__all__ = ["RunResult", "SeriesResult", "run"]
+
+log = logging.getLogger("forecast")
+
+
+@dataclass
+class SeriesResult:
+    """Everything the run learned about one series."""
+
+    spec: SeriesSpec
+    y: pd.Series | None = None
+    y_full: pd.Series | None = None
+    X: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+    provenance: dict = field(default_factory=dict)
+    backtest: pd.DataFrame | None = None
+    leaderboard: pd.DataFrame | None = None
+    weights: dict[str, float] = field(default_factory=dict)
+    uses_driver: bool = False
+    model: Ensemble | None = None
+    artifact: str = ""
+    reused: bool = False
+    forecast: pd.DataFrame | None = None
+    outlook: pd.DataFrame | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    """The outcome of a run."""
+
+    config: RunConfig
+    series: list[SeriesResult]
+    risk: pd.DataFrame
+    out_dir: Path
+
+    @property
+    def failed(self) -> bool:
+        """Whether any series or stage failed."""
+        return any(s.errors for s in self.series)
+
+
+def _progress(items: list, desc: str, show: bool) -> Iterable:
+    if not show:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, unit="series", leave=False)
+
+
+def _frame(dataset: str | None, csv: str | None, cache: dict) -> pd.DataFrame:
+    key = dataset or csv
+    if key not in cache:
+        cache[key] = datasets.load(dataset) if dataset else read_csv(csv)
+    return cache[key]
+
+
+def _prepare(spec: SeriesSpec, cache: dict) -> SeriesResult:
+    res = SeriesResult(spec)
+    frame = _frame(spec.dataset, spec.csv, cache)
+    y = select(frame, spec.id)
+    rows = frame[frame["series_id"] == spec.id]
+    info = summarize(rows).iloc[0].to_dict()
+    info["source"] = spec.dataset or spec.csv
+    info["sources"] = sorted(set(rows["source"]) - {""})
+    res.provenance = info
+    res.y_full = y
+    if info.get("mirror_of"):
+        res.notes.append(f"mirror data: {info['mirror_of']} stands in for {spec.id}")
+    missing = y.index[y.isna()]
+    if len(missing):
+        start = missing[-1] + 1
+        res.notes.append(f"gaps until {missing[-1]}: models use the span from {start} "
+                         f"({len(y.loc[start:])} periods); the gaps are not filled")
+        y = y.loc[start:]
+    res.y = y
+    if spec.driver_id:
+        driver = select(_frame(spec.driver_dataset, spec.driver_csv, cache), spec.driver_id)
+        if driver.index.freqstr != y.index.freqstr or driver.reindex(y.index).isna().any():
+            res.notes.append(f"driver {spec.driver_id} does not cover the series; not used")
+        else:
+            res.X = driver.reindex(y.index).to_frame("driver")
+    return res
+
+
+def _backtest(res: SeriesResult, config: RunConfig, n_jobs: int) -> None:
+    y = res.y
+    h = {"M": 12, "Q": 4}.get(y.index.freqstr[0], 1)
+    cv = Splitter(h=h, step=h, n_windows=config.windows)
+    parts = [backtest(list(config.candidates), y, cv, n_jobs=n_jobs)]
+    if res.X is not None:
+        parts.append(backtest({"arima_driver": AutoARIMA()}, y, cv, res.X, n_jobs=n_jobs))
+    res.backtest = pd.concat([p.forecasts for p in parts], ignore_index=True)
+    for p in parts:
+        for _, fold in p.failed.iterrows():
+            res.notes.append(f"backtest fold {fold['cutoff']} of {fold['model']} failed: "
+                             f"{fold['error'][:120]}")
+    board = evaluate(res.backtest, ["mase", "rmsse", "mape", "coverage_80", "coverage_95"])
+    res.leaderboard = board.sort_values("mase").reset_index(drop=True)
+
+
+def _select(res: SeriesResult, config: RunConfig) -> list[str]:
+    board = res.leaderboard[np.isfinite(res.leaderboard["mase"])]
+    scores = board.set_index("model")["mase"].astype(float)
+    if "arima_driver" in scores:
+        res.uses_driver = bool(scores["arima_driver"] < scores.get("arima", np.inf))
+        scores = scores.drop("arima_driver")
+        if res.uses_driver:
+            res.notes.append("the driver improved ARIMA's backtest MASE; the ensemble's ARIMA "
+                             "member uses it (held at its last value in forecasts)")
+    if scores.empty:
+        raise DataError(f"No candidate model completed a backtest fold on {res.spec.id}.")
+    res.weights = weights_from_scores(scores, top=config.ensemble_size)
+    return list(res.weights)
+
+
+def _run_key(res: SeriesResult, config: RunConfig, members: list[str]) -> str:
+    parts = [fingerprint(res.y, res.X if res.uses_driver else None), config.digest(),
+             json.dumps(res.weights, sort_keys=True), __version__, ",".join(members)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _fit(res: SeriesResult, config: RunConfig, store: ModelStore, refit: bool) -> None:
+    members = _select(res, config)
+    key = _run_key(res, config, members)
+    X = res.X if res.uses_driver else None
+    if not refit:
+        for path in reversed(store.versions(res.spec.id, "ensemble")):
+            if read_manifest(path)["metadata"].get("run_key") == key:
+                res.model, res.reused = load(path), True
+                res.artifact = str(path.relative_to(store.root))
+                return
+    model = Ensemble(members=[get(m) for m in members], combine="weighted",
+                     weights=res.weights)
+    model.fit(res.y, X)
+    board = res.leaderboard.set_index("model")
+    meta = {"run_key": key, "weights": res.weights,
+            "backtest_mase": {m: float(board.loc[m, "mase"]) for m in members}}
+    res.model = model
+    res.artifact = str(store.save(model, metadata=meta).relative_to(store.root))
+
+
+def _outlook(res: SeriesResult, config: RunConfig) -> None:
+    y, model = res.y, res.model
+    year = config.outlook_year or None
+    future = None
+    if res.uses_driver:
+        last = float(res.X["driver"].iloc[-1])
+        future = step_path(y.index[-1], 36, current=last, name="driver")
+    res.outlook = outlook(model, y, year=year, n_paths=config.n_paths, X=future,
+                          random_state=config.seed)
+    target = int(res.outlook["year"].iloc[0])
+    end = pd.Period(f"{target}-12-31", freq=y.index.freq)
+    h = max((end - y.index[-1]).n, season_length_for(y.index))
+    res.forecast = model.predict(h, X=None if future is None else future.iloc[:max(h, 1)])
+
+
+def _risk(results: list[SeriesResult]) -> pd.DataFrame:
+    done = {r.spec.id: r for r in results if r.outlook is not None}
+    rows = []
+    for sid, res in done.items():
+        rep, par, flow, prod = sid.split("/") if sid.count("/") == 3 else (sid, "", "", "")
+        if flow != "exports":
+            continue
+        imp = done.get(f"{rep}/{par}/imports/{prod}")
+        partners, skipped = {}, []
+        if par == "World":
+            for p, r in done.items():
+                if not p.startswith(f"{rep}/") or p.split("/")[2] != "exports" or \
+                        p.split("/")[1] == "World":
+                    continue
+                if {r.y_full.attrs.get("unit"), res.y_full.attrs.get("unit")} <= set(USD_BILLION):
+                    partners[p.split("/")[1]] = r.y_full
+                else:
+                    skipped.append(f"{p} ({r.y_full.attrs.get('unit')})")
+        try:
+            # indicators use the whole history: a gap only removes the years it touches
+            report = assess(res.y_full, imp.y_full if imp else None,
+                            partners=partners or None,
+                            export_outlook=res.outlook,
+                            import_outlook=imp.outlook if imp else None)
+        except (DataError, ValueError) as exc:
+            res.errors.append(f"risk: {exc}")
+            continue
+        if skipped:
+            report.notes.append("partner shares leave out flows in other currencies: "
+                                + ", ".join(skipped))
+        row = report.row()
+        row["notes"] = "; ".join(report.notes + res.notes[:1])
+        if imp is not None:
+            row["balance_note"] = "exports and imports simulated independently"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def run(config: RunConfig, out_dir: str | Path, *, refit: bool = False, n_jobs: int = 1,
+        store: str | Path | None = None, progress: bool = True) -> RunResult:
+    """Run the whole job and write its outputs to ``out_dir``.
+
+    Parameters
+    ----------
+    config : RunConfig
+        From :func:`forecast.config.load_config`.
+    out_dir : str or path
+        Folder for ``report.html``, ``summary.json``, ``forecasts.csv``, ``backtest.csv``,
+        ``risk.csv`` and ``run.log``.
+    refit : bool, default False
+        Refit every series even when a saved ensemble matches its data and config.
+    n_jobs : int, default 1
+        Parallel backtest tasks.
+    store : str or path, optional
+        Model store folder (default: ``$FORECAST_MODEL_STORE`` or ``./models``).
+    progress : bool, default True
+        Progress bars on standard error.
+
+    Returns
+    -------
+    RunResult
+    """
+    from forecast.report import write_outputs
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(out / "run.log", mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    model_store = ModelStore(store)
+    try:
+        cache: dict = {}
+        results = []
+        for spec in _progress(list(config.series), "validate", progress):
+            try:
+                results.append(_prepare(spec, cache))
+            except (DataError, ValueError) as exc:
+                results.append(SeriesResult(spec, errors=[f"validate: {exc}"]))
+            log.info("validated %s", spec.id)
+        stages = [("backtest", lambda r: _backtest(r, config, n_jobs)),
+                  ("fit", lambda r: _fit(r, config, model_store, refit)),
+                  ("outlook", lambda r: _outlook(r, config))]
+        for name, stage in stages:
+            for res in _progress([r for r in results if not r.errors], name, progress):
+                try:
+                    stage(res)
+                    log.info("%s done for %s", name, res.spec.id)
+                except Exception as exc:
+                    res.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                    log.error("%s failed for %s: %s", name, res.spec.id, exc)
+        risk = _risk(results)
+        result = RunResult(config, results, risk, out)
+        write_outputs(result)
+        log.info("outputs written to %s", out)
+        return result
+    finally:
+        log.removeHandler(handler)
+        handler.close()

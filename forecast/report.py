@@ -1,0 +1,227 @@
+"""Outputs of a run: summary.json, CSV tables and a self-contained HTML report.
+
+The report has no scripts and loads nothing from the network: styles are inline and the
+charts are inline SVG. Every label is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from html import escape
+from importlib import metadata
+
+import numpy as np
+import pandas as pd
+
+from forecast import __version__
+from forecast._io import atomic_open, atomic_write_text
+from forecast.charts import fan_chart, horizon_chart
+from forecast.metrics import evaluate
+
+__all__ = ["summary", "write_outputs"]
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;
+background:#fafafa}main{max-width:1100px;margin:auto;padding:16px 24px}
+h1{font-size:24px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd}
+h3{font-size:16px}table{border-collapse:collapse;width:100%;font-size:13px;margin:8px 0}
+th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
+th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.chart{width:100%;height:auto;background:#fff;border:1px solid #eee;margin:6px 0}
+.high{color:#b00020;font-weight:bold}.elevated{color:#b36b00;font-weight:bold}
+.low{color:#1b7f3a;font-weight:bold}.note{color:#555;font-size:13px}
+.error{color:#b00020}section.series{background:#fff;padding:8px 16px;margin:16px 0;
+border:1px solid #e5e5e5}
+"""
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "trade-forecast": __version__}
+    for lib in ("numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "joblib"):
+        try:
+            out[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            out[lib] = "not installed"
+    return out
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return None if not np.isfinite(value) else round(float(value), 6)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (pd.Period, pd.Timestamp)):
+        return str(value)
+    return value
+
+
+def summary(result) -> dict:
+    """The run's summary as a JSON-safe dict (``created`` is its only timestamp)."""
+    series = []
+    for s in result.series:
+        entry = {"series_id": s.spec.id, "notes": s.notes, "errors": s.errors,
+                 "provenance": s.provenance}
+        if s.y is not None:
+            from forecast.models.base import fingerprint
+
+            entry["data_fingerprint"] = fingerprint(s.y)
+            entry["span"] = [str(s.y.index[0]), str(s.y.index[-1])]
+        if s.leaderboard is not None:
+            entry["backtest"] = s.leaderboard.to_dict(orient="records")
+        if s.weights:
+            entry["ensemble_weights"] = s.weights
+            entry["uses_driver"] = s.uses_driver
+        if s.artifact:
+            entry["artifact"] = s.artifact
+            entry["artifact_reused"] = s.reused
+        if s.outlook is not None:
+            entry["outlook"] = s.outlook.iloc[0].to_dict()
+        series.append(entry)
+    return _clean({
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": _versions(), "config_digest": result.config.digest(),
+        "seed": result.config.seed, "series": series,
+        "risk": result.risk.to_dict(orient="records"),
+        "failed": result.failed,
+    })
+
+
+def _table(frame: pd.DataFrame, floats: int = 3) -> str:
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for _, row in frame.iterrows():
+        cells = []
+        for value in row:
+            if isinstance(value, (float, np.floating)):
+                text = "" if not np.isfinite(value) else f"{value:,.{floats}f}"
+                cells.append(f'<td class="num">{escape(text)}</td>')
+            else:
+                cells.append(f"<td>{escape(str(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _outlook_table(result) -> str:
+    rows = []
+    for s in result.series:
+        if s.outlook is None:
+            continue
+        o = s.outlook.iloc[0]
+        rows.append({"series": s.spec.id, "year": int(o["year"]),
+                     "base year": int(o["base_year"]), "base total": o["base_total"],
+                     "expected total": o["expected_total"],
+                     "expected growth %": 100 * o["expected_growth"],
+                     "5% growth %": 100 * o["growth_q5"], "95% growth %": 100 * o["growth_q95"],
+                     "P(growth >= 0)": o["p_growth_ge_0"]})
+    return _table(pd.DataFrame(rows), 2) if rows else "<p>No outlook.</p>"
+
+
+def _risk_section(result) -> str:
+    if result.risk.empty:
+        return "<p>No exports series to assess.</p>"
+    parts = []
+    for _, r in result.risk.iterrows():
+        level = str(r["level"])
+        score = "n/a" if r["score"] is None or r["score"] != r["score"] else f"{r['score']:.0f}"
+        p = r.get("p_growth_ge_0")
+        p_text = "n/a" if p is None or p != p else f"{p:.2f}"
+        reasons = "".join(f"<li>{escape(t)}</li>" for t in str(r["reasons"]).split("; "))
+        parts.append(
+            f"<h3>{escape(str(r['series_id']))}</h3><p>Overcapacity score "
+            f'<span class="{escape(level.split()[0])}">{escape(score)} ({escape(level)})'
+            f"</span>; sustainability: <b>{escape(str(r['verdict']))}</b>, P(growth &ge; 0) "
+            f"{escape(p_text)} for {escape(str(r.get('outlook_year', '')))}.</p>"
+            f"<ul>{reasons}</ul><p class=\"note\">{escape(str(r.get('notes', '')))}</p>")
+    return "".join(parts)
+
+
+def _series_section(s) -> str:
+    title = escape(s.spec.id)
+    if s.errors:
+        errs = "".join(f"<li>{escape(e)}</li>" for e in s.errors)
+        return f'<section class="series"><h3>{title}</h3><ul class="error">{errs}</ul></section>'
+    parts = [f'<section class="series"><h3>{title}</h3>']
+    if s.forecast is not None:
+        parts.append(fan_chart(s.y, s.forecast, f"{s.spec.id}: history and forecast "
+                                                 "(80% and 95% intervals)"))
+    if s.backtest is not None:
+        by_h = evaluate(s.backtest, ["mase"], by=("model", "h"))
+        parts.append(horizon_chart(by_h, f"{s.spec.id}: backtest MASE by horizon"))
+        parts.append(_table(s.leaderboard))
+    if s.weights:
+        weights = ", ".join(f"{escape(k)} {v:.2f}" for k, v in s.weights.items())
+        parts.append(f"<p>Ensemble weights (inverse backtest MASE): {weights}. Artifact: "
+                     f"<code>{escape(s.artifact)}</code>"
+                     f"{' (reused)' if s.reused else ''}.</p>")
+    for note in s.notes:
+        parts.append(f'<p class="note">{escape(note)}</p>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _provenance(result) -> str:
+    rows = []
+    for s in result.series:
+        p = s.provenance
+        if not p:
+            continue
+        rows.append({"series": s.spec.id, "source": p.get("source", ""),
+                     "span": f"{p.get('start')} to {p.get('end')}", "unit": p.get("unit", ""),
+                     "adjustment": p.get("adjustment", ""),
+                     "mirror of": p.get("mirror_of", "") or "-", "gaps": p.get("gaps", "")})
+    return _table(pd.DataFrame(rows)) if rows else ""
+
+
+def html(result, summary_data: dict) -> str:
+    """The self-contained HTML report."""
+    failed = [f"{s.spec.id}: {e}" for s in result.series for e in s.errors]
+    fail_html = ("<h2>Failures</h2><ul class=\"error\">" + "".join(
+        f"<li>{escape(f)}</li>" for f in failed) + "</ul>") if failed else ""
+    body = [
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        "<title>forecast: trade outlook and export risk</title>",
+        f"<style>{CSS}</style></head><body><main>",
+        "<h1>Trade outlook and export risk</h1>",
+        f"<p class=\"note\">trade-forecast {escape(__version__)}, created "
+        f"{escape(summary_data['created'])}, seed {result.config.seed}, config "
+        f"{escape(summary_data['config_digest'][:12])}.</p>",
+        fail_html,
+        "<h2>Calendar-year outlook</h2>", _outlook_table(result),
+        "<p class=\"note\">Totals in each series' own unit. Growth is over the last complete "
+        "year; P(growth &ge; 0) is the share of simulated paths in which the year's total "
+        "grows. Exports and imports are simulated independently.</p>",
+        "<h2>Overcapacity and sustainability</h2>", _risk_section(result),
+        "<h2>Series</h2>", *[_series_section(s) for s in result.series],
+        "<h2>Data provenance and caveats</h2>", _provenance(result),
+        "<p class=\"note\">Mirror data: a partner's customs records stand in for China's "
+        "(valuation CIF vs FOB, timing and re-exports via Hong Kong differ). Gaps are never "
+        "filled; models use the span after the last gap. See data/README.md.</p>",
+        "</main></body></html>",
+    ]
+    return "\n".join(body)
+
+
+def write_outputs(result) -> None:
+    """Write summary.json, forecasts.csv, backtest.csv, risk.csv and report.html."""
+    out = result.out_dir
+    data = summary(result)
+    atomic_write_text(out / "summary.json", json.dumps(data, indent=2) + "\n")
+    forecasts = [s.forecast for s in result.series if s.forecast is not None]
+    backtests = [s.backtest.assign(series_id=s.spec.id) for s in result.series
+                 if s.backtest is not None]
+    for name, frames in (("forecasts.csv", forecasts), ("backtest.csv", backtests)):
+        with atomic_open(out / name) as fh:
+            (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()).to_csv(
+                fh, index=False)
+    with atomic_open(out / "risk.csv") as fh:
+        result.risk.to_csv(fh, index=False)
+    atomic_write_text(out / "report.html", html(result, data))

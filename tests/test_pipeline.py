@@ -1,0 +1,163 @@
+"""End-to-end runs of the main job on a small config, and the report in a real browser."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from forecast.cli import main
+
+SMALL = """
+[run]
+seed = 3
+n_paths = 200
+candidates = ["naive", "drift", "theta"]
+ensemble_size = 2
+windows = 2
+
+[[series]]
+dataset = "china_total_annual"
+id = "China/World/exports/total"
+
+[[series]]
+dataset = "china_total_annual"
+id = "China/World/imports/total"
+"""
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("run")
+    cfg = root / "small.toml"
+    cfg.write_text(SMALL)
+    code = main(["run", "--config", str(cfg), "--out", str(root / "out"), "--store",
+                 str(root / "store"), "--quiet"])
+    return root, cfg, code
+
+
+def _summary(path):
+    data = json.loads((path / "summary.json").read_text())
+    data.pop("created")
+    return data
+
+
+def test_run_writes_every_output(first_run):
+    root, _, code = first_run
+    out = root / "out"
+    assert code == 0
+    for name in ("report.html", "summary.json", "forecasts.csv", "backtest.csv", "risk.csv",
+                 "run.log"):
+        assert (out / name).stat().st_size > 0, name
+    summary = _summary(out)
+    exports = summary["series"][0]
+    assert exports["outlook"]["year"] == 2026
+    assert 0 <= exports["outlook"]["p_growth_ge_0"] <= 1
+    assert set(exports["ensemble_weights"]) <= {"naive", "drift", "theta"}
+    assert summary["risk"][0]["series_id"] == "China/World/exports/total"
+    assert summary["risk"][0]["level"] in ("low", "elevated", "high")
+    assert "backtest done" in (out / "run.log").read_text()
+
+
+def test_rerun_reuses_artifacts_and_reproduces_summary(first_run):
+    root, cfg, _ = first_run
+    assert main(["run", "--config", str(cfg), "--out", str(root / "again"), "--store",
+                 str(root / "store"), "--quiet"]) == 0
+    a, b = _summary(root / "out"), _summary(root / "again")
+    assert all(s["artifact_reused"] for s in b["series"])
+    for s in a["series"]:
+        s["artifact_reused"] = True
+    assert a == b
+
+
+def test_fresh_store_gives_the_same_numbers(first_run, tmp_path):
+    root, cfg, _ = first_run
+    assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--store",
+                 str(tmp_path / "s"), "--quiet", "--refit"]) == 0
+    assert _summary(root / "out") == _summary(tmp_path / "o")
+
+
+def test_refit_saves_new_versions(first_run, tmp_path):
+    root, cfg, _ = first_run
+    store = tmp_path / "store"
+    shutil.copytree(root / "store", store)
+    assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--store",
+                 str(store), "--quiet", "--refit"]) == 0
+    summary = _summary(tmp_path / "o")
+    assert all(not s["artifact_reused"] and s["artifact"].endswith("v0002")
+               for s in summary["series"])
+
+
+def test_failing_series_is_reported_and_the_rest_completes(tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(SMALL + '\n[[series]]\ndataset = "china_total_annual"\nid = "No/Such/series/x"\n')
+    code = main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--store",
+                 str(tmp_path / "s"), "--quiet"])
+    assert code == 1
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["failed"] is True
+    bad = summary["series"][-1]
+    assert bad["errors"] and "No series matches" in bad["errors"][0]
+    assert summary["series"][0]["outlook"]["year"] == 2026
+    assert "No/Such/series/x" in capsys.readouterr().err
+    assert "No series matches" in (tmp_path / "o" / "report.html").read_text()
+
+
+@pytest.mark.parametrize("text, key", [
+    ("[run]\nwindows = 0\n", "run.windows"),
+    ("[run]\ncandidates = [\"prophet\"]\n", "run.candidates"),
+    ("[run]\nspeed = 1\n", "run.speed"),
+    ("[[series]]\nid = \"x\"\n", "series[0]"),
+    ("[run\n", "not valid TOML"),
+])
+def test_bad_config_is_one_line_naming_the_key(tmp_path, capsys, text, key):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(text)
+    assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and key in err
+
+
+def test_labels_are_escaped(tmp_path):
+    evil = "<script>alert(1)</script>"
+    rows = "".join(f"{evil},World,exports,total,{y}-01-01,{100 + 5 * (y - 2000)},USD billion\n"
+                   for y in range(2000, 2016))
+    data = tmp_path / "evil.csv"
+    data.write_text("reporter,partner,flow,product,date,value,unit\n" + rows)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[run]\nn_paths = 100\ncandidates = ["naive", "drift"]\nwindows = 2\n'
+                   f'[[series]]\ncsv = "{data}"\nid = "{evil}/World/exports/total"\n')
+    assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--store",
+                 str(tmp_path / "s"), "--quiet"]) == 0
+    html = (tmp_path / "o" / "report.html").read_text()
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (Debian "
+                    "package 'chromium'; .ci/run installs it)")
+def test_report_renders_in_headless_chromium(first_run, tmp_path):
+    root, _, _ = first_run
+    report = root / "out" / "report.html"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+             "--enable-logging=stderr", "--v=0"]
+    shot = tmp_path / "report.png"
+    proc = subprocess.run([CHROMIUM, *flags, "--window-size=1280,2400",
+                           f"--screenshot={shot}", report.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 10_000, proc.stderr[-2000:]
+    console = [line for line in proc.stderr.splitlines()
+               if "CONSOLE" in line or "Uncaught" in line]
+    assert not console, console
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", report.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    # two series, each with a fan chart and a backtest chart
+    assert dom.count("<svg") == 4 and "Overcapacity and sustainability" in dom
+    shutil.copy(shot, root / "out" / "report.png")
