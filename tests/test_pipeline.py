@@ -92,7 +92,8 @@ def test_refit_saves_new_versions(first_run, tmp_path):
 
 def test_failing_series_is_reported_and_the_rest_completes(tmp_path, capsys):
     cfg = tmp_path / "c.toml"
-    cfg.write_text(SMALL + '\n[[series]]\ndataset = "china_total_annual"\nid = "No/Such/series/x"\n')
+    cfg.write_text(SMALL + '\n[[series]]\ndataset = "china_total_annual"\n'
+                   'id = "No/Such/series/x"\n')
     code = main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--store",
                  str(tmp_path / "s"), "--quiet"])
     assert code == 1
