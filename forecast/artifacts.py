@@ -57,7 +57,8 @@ class ArtifactVersionWarning(UserWarning):
     """An artifact was written with other library versions than the ones installed."""
 
 
-def _versions() -> dict[str, str]:
+def library_versions() -> dict[str, str]:
+    """Python and library versions, as recorded in manifests and run summaries."""
     out = {"python": platform.python_version()}
     for lib in LIBRARIES:
         try:
@@ -138,7 +139,7 @@ def save(model: Forecaster, path: str | os.PathLike[str], *, metadata: dict | No
         manifest = {
             "format_version": FORMAT_VERSION,
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "versions": _versions(),
+            "versions": library_versions(),
             "model": {"name": model.model_name, "class": type(model).__name__,
                       "params": _jsonable(model.get_params(deep=False)),
                       "spec": getattr(model, "spec_", None)},
@@ -225,7 +226,7 @@ def load(path: str | os.PathLike[str], *, strict: bool = False) -> Forecaster:
         raise ArtifactError(f"Artifact '{folder}': the payload's SHA-256 does not match its "
                             "manifest, so it was changed or damaged after saving. It was not "
                             "unpickled. Refit the model or restore the file.")
-    installed = _versions()
+    installed = library_versions()
     differ = {lib: (v, installed.get(lib)) for lib, v in manifest["versions"].items()
               if installed.get(lib) != v}
     if differ:

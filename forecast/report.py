@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import platform
 from html import escape
-from importlib import metadata
 
 import numpy as np
 import pandas as pd
 
 from forecast import __version__
 from forecast._io import atomic_open, atomic_write_text
+from forecast.artifacts import library_versions
 from forecast.charts import fan_chart, horizon_chart
 from forecast.metrics import evaluate
 
@@ -35,16 +34,6 @@ th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .error{color:#b00020}section.series{background:#fff;padding:8px 16px;margin:16px 0;
 border:1px solid #e5e5e5}
 """
-
-
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version(), "trade-forecast": __version__}
-    for lib in ("numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "joblib"):
-        try:
-            out[lib] = metadata.version(lib)
-        except metadata.PackageNotFoundError:
-            out[lib] = "not installed"
-    return out
 
 
 def _clean(value: object) -> object:
@@ -87,7 +76,7 @@ def summary(result) -> dict:
         series.append(entry)
     return _clean({
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "versions": _versions(), "config_digest": result.config.digest(),
+        "versions": library_versions(), "config_digest": result.config.digest(),
         "seed": result.config.seed, "series": series,
         "risk": result.risk.to_dict(orient="records"),
         "failed": result.failed,

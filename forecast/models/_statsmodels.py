@@ -26,3 +26,17 @@ def quiet(func: Callable[..., T], *args: object, **kwargs: object) -> T:
 def paths_from_simulation(sim: object, h: int, n_paths: int) -> np.ndarray:
     """Reshape statsmodels' ``simulate`` output (h, [1,] n) into (n_paths, h)."""
     return np.asarray(sim, dtype=float).reshape(h, n_paths).T
+
+
+def state_space_forecast(results: object, h: int, X: np.ndarray | None
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian forecast mean and standard deviation of a statsmodels state-space fit."""
+    fc = quiet(results.get_forecast, h, exog=X)
+    return np.asarray(fc.predicted_mean, float), np.sqrt(np.asarray(fc.var_pred_mean, float))
+
+
+def state_space_sample(results: object, h: int, n_paths: int, X: np.ndarray | None,
+                       rng: np.random.Generator) -> np.ndarray:
+    """Paths simulated from the end of a statsmodels state-space fit, shape (n_paths, h)."""
+    sim = quiet(results.simulate, h, repetitions=n_paths, anchor="end", exog=X, rng=rng)
+    return paths_from_simulation(sim, h, n_paths)

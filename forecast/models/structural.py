@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
-from forecast.models._statsmodels import paths_from_simulation, quiet
+from forecast.models._statsmodels import quiet, state_space_forecast, state_space_sample
 from forecast.models.base import Forecaster
 
 __all__ = ["Structural"]
@@ -64,10 +64,7 @@ class Structural(Forecaster):
         self.results_ = quiet(self.results_.apply, y, exog=X)
 
     def _forecast(self, h, X):
-        fc = quiet(self.results_.get_forecast, h, exog=X)
-        return np.asarray(fc.predicted_mean, float), np.sqrt(np.asarray(fc.var_pred_mean, float))
+        return state_space_forecast(self.results_, h, X)
 
     def _sample(self, h, n_paths, X, rng):
-        sim = quiet(self.results_.simulate, h, repetitions=n_paths, anchor="end", exog=X,
-                    rng=rng)
-        return paths_from_simulation(sim, h, n_paths)
+        return state_space_sample(self.results_, h, n_paths, X, rng)

