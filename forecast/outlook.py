@@ -17,7 +17,7 @@ import pandas as pd
 from forecast.errors import DataError
 from forecast.models.base import Forecaster, season_length_for
 
-__all__ = ["QUANTILES", "default_year", "outlook", "year_totals"]
+__all__ = ["QUANTILES", "default_year", "outlook", "pair_outlook", "year_totals"]
 
 QUANTILES = (5, 10, 50, 90, 95)
 
@@ -151,3 +151,42 @@ def outlook(model: Forecaster, y: pd.Series, *, year: int | None = None,
     row["periods_simulated"] = int((in_year > cutoff).sum())
     row["n_paths"] = int(n_paths)
     return pd.DataFrame([row])
+
+
+def pair_outlook(model, Y: pd.DataFrame, *, year: int | None = None, n_paths: int = 2000,
+                 random_state: int | None = 0) -> pd.DataFrame:
+    """Outlook of both flows and the balance from a fitted :class:`PairVAR`'s joint paths.
+
+    The balance is exports minus imports per path, so its spread reflects the flows'
+    correlation. For the balance, ``expected_growth`` and the growth quantiles are the
+    change over the base year relative to the base's absolute value, and
+    ``p_growth_ge_0`` is the probability that the balance rises.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows for the two flows and ``balance``, with ``joint = True``.
+    """
+    first = Y.iloc[:, 0]
+    target = default_year(first) if year is None else int(year)
+    cutoff = model.cutoff_
+    h = max((pd.Period(f"{target}-12-31", freq=cutoff.freq) - cutoff).n, 0)
+    paths = model.sample(h, n_paths, random_state=random_state) if h else \
+        np.zeros((n_paths, 0, 2))
+    flows = {Y.columns[0]: (Y.iloc[:, 0], paths[:, :, 0]),
+             Y.columns[1]: (Y.iloc[:, 1], paths[:, :, 1]),
+             "balance": (Y.iloc[:, 0] - Y.iloc[:, 1], paths[:, :, 0] - paths[:, :, 1])}
+    rows = []
+    for name, (observed, p) in flows.items():
+        total = year_totals(observed.rename(name), p, target)
+        base = year_totals(observed.rename(name), p, target - 1)
+        growth = (total - base) / np.abs(base)
+        row = {"series_id": str(name), "model": model.name, "year": target,
+               "base_year": target - 1, "base_total": float(base.mean()),
+               "expected_total": float(total.mean()), "expected_growth": float(growth.mean()),
+               "p_growth_ge_0": float(np.mean(growth >= 0)), "joint": True}
+        for q in QUANTILES:
+            row[f"total_q{q:g}"] = float(np.percentile(total, q))
+            row[f"growth_q{q:g}"] = float(np.percentile(growth, q))
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -27,7 +27,7 @@ from forecast.errors import DataError
 from forecast.metrics import evaluate
 from forecast.models import AutoARIMA, Ensemble, get
 from forecast.models.base import fingerprint, season_length_for
-from forecast.outlook import outlook
+from forecast.outlook import default_year, outlook
 from forecast.risk import assess
 from forecast.risk.indicators import USD_BILLION
 from forecast.scenarios import step_path
@@ -175,9 +175,22 @@ def _fit(res: SeriesResult, config: RunConfig, store: ModelStore, refit: bool) -
     res.artifact = str(store.save(model, metadata=meta).relative_to(store.root))
 
 
-def _outlook(res: SeriesResult, config: RunConfig) -> None:
+def _outlook_years(results: list[SeriesResult], config: RunConfig) -> dict[str, int]:
+    """One outlook year per series; imports take their exports' year, so pairs compare."""
+    years = {}
+    for r in results:
+        if r.y is not None and not r.errors:
+            years[r.spec.id] = config.outlook_year or default_year(r.y)
+    for sid in list(years):
+        parts = sid.split("/")
+        if len(parts) == 4 and parts[2] == "imports":
+            twin = "/".join([parts[0], parts[1], "exports", parts[3]])
+            years[sid] = years.get(twin, years[sid])
+    return years
+
+
+def _outlook(res: SeriesResult, config: RunConfig, year: int | None) -> None:
     y, model = res.y, res.model
-    year = config.outlook_year or None
     future = None
     if res.uses_driver:
         last = float(res.X["driver"].iloc[-1])
@@ -272,8 +285,11 @@ def run(config: RunConfig, out_dir: str | Path, *, refit: bool = False, n_jobs: 
             log.info("validated %s", spec.id)
         stages = [("backtest", lambda r: _backtest(r, config, n_jobs)),
                   ("fit", lambda r: _fit(r, config, model_store, refit)),
-                  ("outlook", lambda r: _outlook(r, config))]
+                  ("outlook", lambda r: _outlook(r, config, years.get(r.spec.id)))]
+        years: dict[str, int] = {}
         for name, stage in stages:
+            if name == "outlook":
+                years.update(_outlook_years(results, config))
             for res in _progress([r for r in results if not r.errors], name, progress):
                 try:
                     stage(res)

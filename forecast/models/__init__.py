@@ -3,6 +3,9 @@
 >>> from forecast.models import get, available
 >>> model = get("ets").fit(y)                   # doctest: +SKIP
 >>> model.predict(12, level=(80, 95))           # doctest: +SKIP
+
+The registry holds the univariate models. :class:`PairVAR` (an export-import pair,
+jointly simulated) takes a two-column frame and lives beside them.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from forecast.models.ets import AutoETS
 from forecast.models.lagreg import LagRegressor
 from forecast.models.structural import Structural
 from forecast.models.theta import Theta
+from forecast.models.var import PairVAR
 
 __all__ = ["AutoARIMA", "AutoETS", "Drift", "Ensemble", "Forecaster", "LagRegressor",
-           "Naive", "SeasonalNaive", "Structural", "Theta", "available", "get"]
+           "Naive", "PairVAR", "SeasonalNaive", "Structural", "Theta", "available", "get"]
 
 _REGISTRY: dict[str, type[Forecaster]] = {
     "naive": Naive, "snaive": SeasonalNaive, "drift": Drift, "ets": AutoETS,

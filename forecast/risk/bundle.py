@@ -66,7 +66,8 @@ def assess_frame(frame: pd.DataFrame, *, model: str = "ensemble", year: int | No
         imp_id = f"{rep}/{par}/imports/{prod}"
         imports = series.get(imp_id)
         ox = _outlook(series[sid], model, year, shocks.get(sid, 0.0), seed)
-        om = _outlook(imports, model, year, shocks.get(imp_id, 0.0), seed) \
+        pair_year = int(ox["year"].iloc[0]) if ox is not None else year
+        om = _outlook(imports, model, pair_year, shocks.get(imp_id, 0.0), seed) \
             if imports is not None else None
         partners = partner_flows.get(rep) if par in ("World", "Total") else None
         report = assess(series[sid], imports, partners=partners, export_outlook=ox,

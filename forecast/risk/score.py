@@ -5,8 +5,9 @@ year before (at least ``MIN_HISTORY`` years, else "not enough history"): its per
 and its robust z-score (distance from the median in units of 1.4826 x MAD). Percentiles
 are turned so that high means adverse, then averaged with the weights in ``SPEC``
 (renormalised over the indicators available), giving 0-100. Levels: below 40 *low*,
-40 to 70 *elevated*, 70 and above *high*. At least two indicators carrying 40% of the
-weight must be scored, else the score is "not available". The weights are a documented
+40 to 70 *elevated*, 70 and above *high*. The scored indicators must carry at least 20%
+of the weight, else the score is "not available"; the reasons say how many indicators a
+score rests on, so a thin one is visible as such. The weights are a documented
 judgement, not an estimate: divergence carries most because it is the partners'
 complaint in numbers.
 
@@ -25,7 +26,7 @@ import pandas as pd
 __all__ = ["MIN_HISTORY", "SPEC", "Driver", "level_of", "score_year", "verdict"]
 
 MIN_HISTORY = 8
-MIN_WEIGHT = 0.4  # scored indicators must carry this much weight, and be at least two
+MIN_WEIGHT = 0.2  # scored indicators must carry at least this much of the weight
 
 
 @dataclass(frozen=True)
@@ -119,12 +120,16 @@ def score_year(indicators: pd.DataFrame, year: int) -> dict:
                             f"{direction} the score"))
     components = pd.DataFrame(rows)
     scored = components[components["status"] == "scored"]
-    if len(scored) < 2 or scored["weight"].sum() < MIN_WEIGHT:
+    if scored.empty or scored["weight"].sum() < MIN_WEIGHT - 1e-9:
         score = np.nan
         reasons = [(0.0, f"not enough indicators scored ({len(scored)}, weight "
                          f"{scored['weight'].sum():.2f}) for a score")]
     else:
         score = float(np.average(scored["adverse_percentile"], weights=scored["weight"]))
+        if len(scored) < len(SPEC):
+            reasons.append((-1.0, f"score rests on {len(scored)} of {len(SPEC)} indicators "
+                                  f"(weight {scored['weight'].sum():.2f}); the others lack "
+                                  "data or history"))
     ordered = [text for _, text in sorted(reasons, key=lambda r: -r[0])]
     return {"year": year, "score": score, "level": level_of(score), "components": components,
             "reasons": ordered}
