@@ -128,7 +128,7 @@ def score_year(indicators: pd.DataFrame, year: int) -> dict:
         score = float(np.average(scored["adverse_percentile"], weights=scored["weight"]))
         if len(scored) < len(SPEC):
             reasons.append((-1.0, f"score rests on {len(scored)} of {len(SPEC)} indicators "
-                                  f"(weight {scored['weight'].sum():.2f}); the others lack "
+                                  f"(weight {scored['weight'].sum():.2f}), the others lacking "
                                   "data or history"))
     ordered = [text for _, text in sorted(reasons, key=lambda r: -r[0])]
     return {"year": year, "score": score, "level": level_of(score), "components": components,
