@@ -98,7 +98,7 @@ def _key() -> bytes | None:
 
 
 def save(model: Forecaster, path: str | os.PathLike[str], *, metadata: dict | None = None,
-         parent: str | None = None, compress: int = 3) -> Path:
+         parent: str | None = None, keep_data: bool = True, compress: int = 3) -> Path:
     """Save a fitted model as an artifact directory.
 
     Parameters
@@ -112,6 +112,10 @@ def save(model: Forecaster, path: str | os.PathLike[str], *, metadata: dict | No
         Extra JSON-safe facts to record, e.g. ``{"metrics": {"mase": 0.8}}``.
     parent : str, optional
         The artifact this one refreshes (recorded in the manifest).
+    keep_data : bool, default True
+        False saves :meth:`~forecast.models.Forecaster.compact` of the model: the same
+        forecasts without the training observations (much smaller for ARIMA and
+        structural models). The manifest records which was saved.
     compress : int, default 3
         joblib compression level (0-9).
 
@@ -124,6 +128,8 @@ def save(model: Forecaster, path: str | os.PathLike[str], *, metadata: dict | No
         raise TypeError(f"The 'model' parameter of save must be a Forecaster. Got "
                         f"{type(model).__name__} instead.")
     model._check_fitted()
+    if not keep_data and not getattr(model, "compact_", False):
+        model = model.compact()
     target = Path(path)
     if target.exists():
         raise ArtifactError(f"Artifact '{target}' already exists; artifacts are never "
@@ -148,7 +154,8 @@ def save(model: Forecaster, path: str | os.PathLike[str], *, metadata: dict | No
             "training": {"start": str(model.index_[0]), "end": str(model.cutoff_),
                          "n_obs": model.n_obs_,
                          "fingerprint": getattr(model, "data_fingerprint_", None),
-                         "exog": model.x_columns_},
+                         "exog": model.x_columns_,
+                         "data_kept": not getattr(model, "compact_", False)},
             "parent": parent,
             "metadata": _jsonable(metadata or {}),
             "payload": {"file": PAYLOAD, "sha256": _sha256(payload),

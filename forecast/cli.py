@@ -133,7 +133,8 @@ def _fit(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     model.fit(y)
-    path = ModelStore(args.store).save(model, metadata={"source": args.dataset or args.csv})
+    path = ModelStore(args.store).save(model, metadata={"source": args.dataset or args.csv},
+                                       keep_data=not args.no_data)
     print(path)
     return 0
 
@@ -306,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--series", required=True, help="series id")
     p.add_argument("--model", default="ensemble", help="registry name (default: ensemble)")
     p.add_argument("--param", action="append", help="hyperparameter name=value (repeatable)")
+    p.add_argument("--no-data", action="store_true",
+                   help="save without the training data (same forecasts, smaller file; "
+                        "`forecast models list` shows the sizes)")
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=_fit)
 

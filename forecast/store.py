@@ -74,8 +74,12 @@ class ModelStore:
         return versions[-1]
 
     def save(self, model: Forecaster, *, metadata: dict | None = None,
-             parent: str | None = None) -> Path:
-        """Save a fitted model as the next version; never overwrites one."""
+             parent: str | None = None, keep_data: bool = True) -> Path:
+        """Save a fitted model as the next version; never overwrites one.
+
+        ``keep_data=False`` saves it without the training data (see
+        :func:`forecast.artifacts.save`).
+        """
         folder = self._folder(model.series_id_, model.model_name)
         folder.mkdir(parents=True, exist_ok=True)
         for _ in range(100):  # another writer may take the same number: try the next
@@ -83,7 +87,8 @@ class ModelStore:
                         if (m := _VERSION.match(p.name))]
             target = folder / f"v{max(existing, default=0) + 1:04d}"
             try:
-                return save(model, target, metadata=metadata, parent=parent)
+                return save(model, target, metadata=metadata, parent=parent,
+                            keep_data=keep_data)
             except (ArtifactError, OSError):
                 if not target.exists():
                     raise
@@ -111,10 +116,12 @@ class ModelStore:
                 rows.append({"series_id": m["series_id"], "model": m["model"]["name"],
                              "version": folder.name, "created": m["created"],
                              "train_end": m["training"]["end"], "spec": m["model"]["spec"],
-                             "bytes": m["payload"]["bytes"], "parent": m.get("parent"),
-                             "path": str(folder)})
+                             "bytes": m["payload"]["bytes"],
+                             "data_kept": m["training"].get("data_kept", True),
+                             "parent": m.get("parent"), "path": str(folder)})
         return pd.DataFrame(rows, columns=["series_id", "model", "version", "created",
-                                           "train_end", "spec", "bytes", "parent", "path"])
+                                           "train_end", "spec", "bytes", "data_kept", "parent",
+                                           "path"])
 
     def prune(self, keep: int = 3) -> list[Path]:
         """Delete all but the newest ``keep`` versions of every series and model, and any
@@ -138,18 +145,22 @@ class ModelStore:
 
     def refresh(self, series_id: str, model: str, y: pd.Series,
                 X: pd.DataFrame | None = None, *, refit: bool = False,
-                metadata: dict | None = None) -> Path:
+                metadata: dict | None = None, keep_data: bool | None = None) -> Path:
         """Extend the latest version with new data (or refit it) and save a new version.
 
         Without ``refit`` the estimated parameters are kept (see
         :meth:`forecast.models.Forecaster.update`); the new manifest names its parent.
+        ``keep_data`` None keeps the parent's choice of saving the training data or not.
         """
         parent = self.latest(series_id, model)
         fitted = load(parent)
+        if keep_data is None:
+            keep_data = not getattr(fitted, "compact_", False)
         if refit:
             from sklearn.base import clone
 
             fitted = clone(fitted).fit(y, X)
         else:
             fitted.update(y, X)
-        return self.save(fitted, metadata=metadata, parent=str(parent.relative_to(self.root)))
+        return self.save(fitted, metadata=metadata, parent=str(parent.relative_to(self.root)),
+                         keep_data=keep_data)

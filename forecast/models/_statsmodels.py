@@ -40,3 +40,27 @@ def state_space_sample(results: object, h: int, n_paths: int, X: np.ndarray | No
     """Paths simulated from the end of a statsmodels state-space fit, shape (n_paths, h)."""
     sim = quiet(results.simulate, h, repetitions=n_paths, anchor="end", exog=X, rng=rng)
     return paths_from_simulation(sim, h, n_paths)
+
+
+def state_space_tail(results: object, build: Callable[[np.ndarray, np.ndarray | None, int], object]
+                     ) -> object:
+    """A filter over the last observation only, started from the full fit's state.
+
+    The Kalman filter is sequential: started from the predicted state (and covariance)
+    for the last period, one filtering step reproduces the end-of-sample state, so
+    forecasts and simulations from the end are the same while the history is gone.
+    ``build(endog, exog, shift)`` returns the same model on the last observation, with
+    deterministic time trends shifted by ``shift`` periods.
+    """
+    model = results.model
+    n = model.nobs
+    exog = None if model.exog is None else np.asarray(model.exog)[-1:]
+    tail = build(np.asarray(model.endog)[-1:], exog, n - 1)
+    tail.ssm.initialize_known(np.asarray(results.predicted_state)[:, n - 1],
+                              np.asarray(results.predicted_state_cov)[:, :, n - 1])
+    out = quiet(tail.filter, np.asarray(results.params))
+    # Cython filter objects cached on the model are rebuilt on demand; pickled, they are
+    # two thirds of a compact artifact
+    tail.ssm._kalman_filters.clear()
+    tail.ssm._statespaces.clear()
+    return out

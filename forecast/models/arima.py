@@ -21,7 +21,12 @@ from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from statsmodels.tsa.stattools import kpss
 
-from forecast.models._statsmodels import quiet, state_space_forecast, state_space_sample
+from forecast.models._statsmodels import (
+    quiet,
+    state_space_forecast,
+    state_space_sample,
+    state_space_tail,
+)
 from forecast.models.base import Forecaster
 
 __all__ = ["AutoARIMA"]
@@ -100,7 +105,7 @@ class AutoARIMA(Forecaster):
         self.transform = transform
         self.boxcox_lambda = boxcox_lambda
 
-    def _model(self, y, X, order: Order) -> SARIMAX:
+    def _model(self, y, X, order: Order, trend_offset: int = 1) -> SARIMAX:
         p, q, P, Q, const = order
         m = self.m_
         trend = None
@@ -108,7 +113,7 @@ class AutoARIMA(Forecaster):
             trend = "c" if self.d_ + self.D_ == 0 else "t"
         return SARIMAX(y, exog=X, order=(p, self.d_, q),
                        seasonal_order=(P, self.D_, Q, m) if m > 1 else (0, 0, 0, 0),
-                       trend=trend)
+                       trend=trend, trend_offset=trend_offset)
 
     def _polys(self, params: np.ndarray, order: Order) -> tuple[np.ndarray, np.ndarray]:
         p, q, P, Q, _ = order
@@ -265,7 +270,13 @@ class AutoARIMA(Forecaster):
         self.spec_ = f"ARIMA({p},{self.d_},{q}){seas}{drift}"
 
     def _update(self, y, X):
-        self.results_ = quiet(self.results_.apply, y, exog=X)
+        # rebuilt rather than results_.apply, which would copy a compact fit's tail setup
+        self.results_ = quiet(self._model(y, X, self.order_).filter, self.results_.params)
+
+    def _compact(self):
+        self.results_ = state_space_tail(
+            self.results_, lambda e, x, shift: self._model(e, x, self.order_, 1 + shift))
+        self.w_, self.css_params_ = None, {}
 
     def _forecast(self, h, X):
         return state_space_forecast(self.results_, h, X)

@@ -9,6 +9,7 @@ in ``_``; predicting before ``fit`` raises ``NotFittedError``.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 
 import numpy as np
@@ -161,7 +162,36 @@ class Forecaster(BaseEstimator):
         self.data_fingerprint_ = fingerprint(y, X)
         yt = self._apply(y.to_numpy(dtype=float))
         self._update(yt, x)
+        if getattr(self, "compact_", False):
+            self._compact()
         return self
+
+    def compact(self) -> Forecaster:
+        """Return a copy that forecasts exactly like this model but keeps no training data.
+
+        Fitted parameters and the model's state at the cutoff are kept; the training
+        observations, fitted values and residual series are dropped. What remains per
+        model: naive and drift keep the last value and the error scale; seasonal naive the
+        last season (which *is* its forecast); ETS its final state plus the last season of
+        observations, from which statsmodels rebuilds the seasonal state; ARIMA and
+        structural models their final state and its covariance plus the last observation;
+        theta its forecast components; the lag regressor the last ``span_`` values and
+        its in-sample residuals (the bootstrap draws from them); an ensemble compacts
+        every member. ``predict`` and ``sample`` give the same numbers (to floating-point
+        rounding), and ``update`` still works (given the full series, as always), after
+        which the model is compacted again. In-sample diagnostics (``results_.summary()``,
+        fitted values) are not available on a compact model.
+
+        Returns
+        -------
+        Forecaster
+            A fitted copy with ``compact_ = True``; this model is left unchanged.
+        """
+        self._check_fitted()
+        out = copy.deepcopy(self)
+        out._compact()
+        out.compact_ = True
+        return out
 
     def predict(self, h: int, X: pd.DataFrame | None = None,
                 level: object = (80, 95)) -> pd.DataFrame:
@@ -251,6 +281,9 @@ class Forecaster(BaseEstimator):
     def _update(self, y: np.ndarray, X: np.ndarray | None) -> None:
         """Take new observations without re-estimating; by default, re-estimate."""
         self._fit(y, X)
+
+    def _compact(self) -> None:
+        """Drop training data kept by the fit; models holding only summary state keep all."""
 
     def _point(self, h: int, X: np.ndarray | None) -> np.ndarray | None:
         """Deterministic mean forecast (untransformed models), used instead of a path mean."""

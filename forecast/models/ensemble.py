@@ -120,6 +120,9 @@ class Ensemble(Forecaster):
         self.data_fingerprint_ = fingerprint(y, X)
         return self
 
+    def _compact(self):
+        self.members_ = {name: model.compact() for name, model in self.members_.items()}
+
     def _weights(self) -> dict[str, float]:
         names = list(self.members_)
         if self.combine != "weighted":

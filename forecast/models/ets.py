@@ -105,15 +105,37 @@ class AutoETS(Forecaster):
         if best is None:
             raise ValueError("AutoETS could not fit any candidate model to this series.")
         _, self.results_, self.components_ = best
+        self.params_ = np.asarray(self.results_.params, dtype=float)  # incl. initial states
         e, t, d, s = self.components_
         self.spec_ = f"ETS({e},{t}{'d' if d else ''},{s})"
 
-    def _update(self, y, X):
+    def _model(self, y: np.ndarray, **initial: object) -> ETSModel:
         e, t, d, s = self.components_
-        model = ETSModel(y, error=_CODES[e], trend=_CODES[t], damped_trend=d,
-                         seasonal=_CODES[s],
-                         seasonal_periods=self.season_length_ if s != "N" else None)
-        self.results_ = quiet(model.smooth, self.results_.params)
+        method = "known" if initial else "estimated"
+        return ETSModel(y, error=_CODES[e], trend=_CODES[t], damped_trend=d, seasonal=_CODES[s],
+                        seasonal_periods=self.season_length_ if s != "N" else None,
+                        initialization_method=method, **initial)
+
+    def _update(self, y, X):
+        self.results_ = quiet(self._model(y).smooth, self.params_)
+
+    def _compact(self):
+        # statsmodels rebuilds lagged seasonal states from the observations, so a seasonal
+        # model keeps its last season; the run starts from the state just before it
+        res, model = self.results_, self.results_.model
+        k = min(model.seasonal_periods, model.nobs) if model.has_seasonal else 1
+        state = res._get_prediction_params(model.nobs - k)[4:]
+        initial = {"initial_level": state[0]}
+        if model.has_trend:
+            initial["initial_trend"] = state[1]
+        if model.has_seasonal:
+            initial["initial_seasonal"] = state[2:2 + model.seasonal_periods][::-1]
+        tail = self._model(np.asarray(model.endog, dtype=float)[-k:], **initial)
+        names = list(model.param_names)
+        params = np.array([self.params_[names.index(n)] for n in tail.param_names])
+        compact = quiet(tail.smooth, params)
+        compact._results.scale = res._results.scale  # simulation sigma: the full-sample one
+        self.results_ = compact
 
     def _point(self, h, X):
         return np.asarray(self.results_.forecast(h), dtype=float)

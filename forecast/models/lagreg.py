@@ -143,6 +143,9 @@ class LagRegressor(Forecaster):
         self.last_ = float(y[-1])
         self.z_ = z
 
+    def _compact(self):
+        self.z_ = self.z_[-self.span_:].copy()
+
     def _future_calendar(self, h: int) -> np.ndarray:
         return self._calendar(pd.period_range(self.cutoff_ + 1, periods=h, freq=self.cutoff_.freq))
 

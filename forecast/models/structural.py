@@ -10,7 +10,12 @@ from __future__ import annotations
 import numpy as np
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
-from forecast.models._statsmodels import quiet, state_space_forecast, state_space_sample
+from forecast.models._statsmodels import (
+    quiet,
+    state_space_forecast,
+    state_space_sample,
+    state_space_tail,
+)
 from forecast.models.base import Forecaster
 
 __all__ = ["Structural"]
@@ -57,11 +62,18 @@ class Structural(Forecaster):
                              f"{', '.join(map(repr, _TRENDS))}. Got {self.trend!r} instead.")
         m = self.season_length_
         seasonal = m if self.seasonal and m > 1 and np.isfinite(y).sum() >= 2 * m else None
-        model = UnobservedComponents(y, level=self.trend, seasonal=seasonal, exog=X)
-        self.results_ = quiet(model.fit, disp=False, maxiter=200)
+        self.seasonal_periods_ = seasonal
+        self.results_ = quiet(self._model(y, X).fit, disp=False, maxiter=200)
+
+    def _model(self, y, X) -> UnobservedComponents:
+        return UnobservedComponents(y, level=self.trend, seasonal=self.seasonal_periods_, exog=X)
 
     def _update(self, y, X):
-        self.results_ = quiet(self.results_.apply, y, exog=X)
+        # rebuilt rather than results_.apply, which would copy a compact fit's tail setup
+        self.results_ = quiet(self._model(y, X).filter, self.results_.params)
+
+    def _compact(self):
+        self.results_ = state_space_tail(self.results_, lambda e, x, _shift: self._model(e, x))
 
     def _forecast(self, h, X):
         return state_space_forecast(self.results_, h, X)

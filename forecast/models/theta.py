@@ -34,6 +34,7 @@ class Theta(Forecaster):
     Attributes
     ----------
     results_ : statsmodels ThetaModelResults
+        The fit (None on a compact model).
     """
 
     name = "theta"
@@ -50,6 +51,10 @@ class Theta(Forecaster):
         self.boxcox_lambda = boxcox_lambda
 
     def _fit(self, y, X):
+        if isinstance(self.theta, bool) or not isinstance(self.theta, (int, float)) or not \
+                self.theta >= 1:
+            raise ValueError("The 'theta' parameter of Theta must be a number >= 1 (2 is the "
+                             f"classic method). Got {self.theta!r} instead.")
         m = self.season_length_
         seasonal = m > 1 and len(y) >= 2 * m
         method = self.method
@@ -58,14 +63,31 @@ class Theta(Forecaster):
         model = ThetaModel(y, period=m if seasonal else 1,
                            deseasonalize=bool(seasonal and self.deseasonalize is not False),
                            use_test=seasonal and self.deseasonalize is None, method=method)
-        self.results_ = quiet(model.fit)
-        self.alpha_ = float(np.clip(self.results_.params["alpha"], 1e-6, 1.0))
+        res = quiet(model.fit)
+        self.results_ = res
+        self.alpha_ = float(np.clip(res.params["alpha"], 1e-6, 1.0))
+        # the forecast in closed form (Hyndman & Billah, 2003): trend line + flat SES level,
+        # reseasonalised; kept as numbers so a compact model needs no statsmodels object
+        period = int(res.model.period) if res.model.deseasonalize else 1
+        parts = quiet(res.forecast_components, period)
+        self.b0_ = float(res.params["b0"])
+        self.trend_start_ = float(parts["trend"].iloc[0])
+        self.ses_ = float(parts["ses"].iloc[0])
+        self.season_cycle_ = parts["seasonal"].to_numpy(dtype=float)
+        self.multiplicative_ = res.model.method.startswith("mul")
+        self.sigma2_ = float(res.sigma2)
+        self.alpha_raw_ = float(res.params["alpha"])
+
+    def _compact(self):
+        self.results_ = None
 
     def _forecast(self, h, X):
-        mean = np.asarray(quiet(self.results_.forecast, h, theta=self.theta), float)
-        bounds = np.asarray(quiet(self.results_.prediction_intervals, h, theta=self.theta,
-                                  alpha=0.05), float)
-        sd = (bounds[:, 1] - bounds[:, 0]) / (2 * 1.959963984540054)
+        steps = np.arange(h)
+        weight = (self.theta - 1) / self.theta if self.theta < 4.0 / np.finfo(float).eps else 1.0
+        mean = weight * (self.trend_start_ + self.b0_ * steps) + self.ses_
+        season = self.season_cycle_[steps % len(self.season_cycle_)]
+        mean = mean * season if self.multiplicative_ else mean + season
+        sd = np.sqrt((1 + steps * (1 + (self.alpha_raw_ - 1) ** 2)) * self.sigma2_)
         return mean, sd
 
     def _sample(self, h, n_paths, X, rng):
