@@ -117,3 +117,46 @@ def test_lagreg_linear_recovers_ar_process():
     assert step == pytest.approx(50 + model.estimators_[0].coef_[0] * (x[-1]) +
                                  (model.estimators_[0].intercept_ - 50 +
                                   50 * model.estimators_[0].coef_[0]), rel=1e-9)
+
+
+def _synthetic(values: np.ndarray):
+    import pandas as pd
+
+    return pd.Series(values, index=pd.period_range("1990-01", periods=len(values), freq="M"),
+                     name="synthetic")
+
+
+def _quantile_model(**params):
+    return get("lagreg", strategy="quantile", lags=(1,), windows=(), season_dummies=False,
+               lunar_new_year=False, horizon=12, **params)
+
+
+def test_lagreg_quantile_intervals_match_known_noise():
+    """Synthetic level 10 plus N(0, 1) noise: the intervals are the normal quantiles."""
+    rng = np.random.default_rng(7)
+    y = _synthetic(10 + rng.normal(size=400))
+    fc = _quantile_model(difference=0).fit(y).predict(3, level=(80, 95))
+    assert fc["hi-80"].iloc[0] - 10 == pytest.approx(1.2816, abs=0.3)
+    assert 10 - fc["lo-80"].iloc[0] == pytest.approx(1.2816, abs=0.3)
+    assert fc["hi-95"].iloc[0] - fc["lo-95"].iloc[0] == pytest.approx(2 * 1.96, abs=0.8)
+
+
+def test_lagreg_quantile_paths_keep_history_dependence():
+    """Synthetic random walk, N(0, 1) steps: the 12-step sum spreads like sqrt(12), not the
+    12 of perfectly dependent steps nor a single step's 1."""
+    rng = np.random.default_rng(8)
+    y = _synthetic(100 + np.cumsum(rng.normal(size=400)))
+    model = _quantile_model(difference=1).fit(y)
+    paths = model.sample(12, 4000, random_state=1)
+    assert paths[:, -1].std() == pytest.approx(np.sqrt(12), rel=0.25)
+    np.testing.assert_array_equal(paths, model.sample(12, 4000, random_state=1))
+    with pytest.raises(ValueError, match="horizons up to 12"):
+        model.predict(13)
+
+
+def test_lagreg_quantile_needs_a_quantile_regressor():
+    from sklearn.linear_model import Ridge
+
+    y = _synthetic(np.arange(60.0))
+    with pytest.raises(ValueError, match="'quantile' parameter"):
+        _quantile_model(regressor=Ridge()).fit(y)

@@ -1,10 +1,14 @@
 """Any scikit-learn regressor on lags, rolling means, season dummies, the Lunar New Year
 calendar and exogenous drivers.
 
-Two strategies: ``recursive`` (one model, fed its own forecasts) and ``direct`` (one
-model per horizon up to ``horizon``). Paths come from a residual bootstrap: recursive
-paths add a resampled in-sample residual at every step; direct paths take the residuals
-of all horizons from one resampled origin, which keeps their correlation across horizons.
+Three strategies: ``recursive`` (one model, fed its own forecasts), ``direct`` (one
+model per horizon up to ``horizon``) and ``quantile`` (direct quantile regression: one
+model per horizon and per quantile of a fixed grid). Paths: recursive paths add a
+resampled in-sample residual at every step; direct paths take the residuals of all
+horizons from one resampled origin, which keeps their correlation across horizons;
+quantile paths take that origin's residual *ranks* (an empirical copula, as in the
+Schaake shuffle) and read each horizon's value off its predicted quantiles, so the
+marginals come from the quantile models and the dependence across horizons from history.
 """
 
 from __future__ import annotations
@@ -12,12 +16,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import QuantileRegressor, Ridge
 
 from forecast.data.calendar import lunar_new_year_days
 from forecast.models.base import Forecaster
 
-__all__ = ["LagRegressor"]
+__all__ = ["QUANTILE_GRID", "LagRegressor"]
+
+#: Quantiles fitted by the ``quantile`` strategy; paths interpolate between them and are
+#: clipped at the outer two.
+QUANTILE_GRID = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975,
+                 0.99)
 
 
 class LagRegressor(Forecaster):
@@ -26,7 +35,10 @@ class LagRegressor(Forecaster):
     Parameters
     ----------
     regressor : scikit-learn regressor, optional
-        Any estimator with ``fit``/``predict``; ``Ridge(alpha=1.0)`` when None.
+        Any estimator with ``fit``/``predict``; ``Ridge(alpha=1.0)`` when None. With
+        ``strategy="quantile"`` it must take a ``quantile`` parameter (e.g.
+        ``HistGradientBoostingRegressor(loss="quantile")``); unpenalised linear
+        ``QuantileRegressor`` when None.
     lags : sequence of int, optional
         Lags of the (differenced) target; ``1..season_length`` (at least 1..3) when None.
     windows : sequence of int, default (3, 12)
@@ -37,10 +49,10 @@ class LagRegressor(Forecaster):
         Add Lunar New Year holiday days per period (monthly and quarterly data).
     difference : {0, 1}, default 1
         Model first differences (lets tree models follow a trend) or levels.
-    strategy : {"recursive", "direct"}, default "recursive"
-        Forecasting strategy.
+    strategy : {"recursive", "direct", "quantile"}, default "recursive"
+        Forecasting strategy (see the module notes).
     horizon : int, default 24
-        Longest horizon of the direct strategy.
+        Longest horizon of the direct and quantile strategies.
     season_length, transform, boxcox_lambda
         As in every model.
     """
@@ -100,9 +112,9 @@ class LagRegressor(Forecaster):
 
     # -- contract --------------------------------------------------------------------
     def _fit(self, y, X):
-        if self.strategy not in ("recursive", "direct"):
-            raise ValueError("The 'strategy' parameter of LagRegressor must be 'recursive' or "
-                             f"'direct'. Got {self.strategy!r} instead.")
+        if self.strategy not in ("recursive", "direct", "quantile"):
+            raise ValueError("The 'strategy' parameter of LagRegressor must be 'recursive', "
+                             f"'direct' or 'quantile'. Got {self.strategy!r} instead.")
         if self.difference not in (0, 1):
             raise ValueError("The 'difference' parameter of LagRegressor must be 0 or 1. "
                              f"Got {self.difference!r} instead.")
@@ -119,12 +131,22 @@ class LagRegressor(Forecaster):
             raise ValueError(f"LagRegressor needs at least {self.span_ + 8 + self.difference} "
                              f"observations for lags up to {self.span_}; got {len(y)}. Pass "
                              "shorter lags=... or windows=...")
-        base = self.regressor if self.regressor is not None else Ridge(alpha=1.0)
+        quantile = self.strategy == "quantile"
+        base = Ridge(alpha=1.0) if quantile or self.regressor is None else self.regressor
+        if quantile:
+            qbase = self.regressor if self.regressor is not None else \
+                QuantileRegressor(alpha=0.0, solver="highs")
+            if "quantile" not in qbase.get_params():
+                raise ValueError("With strategy='quantile' the 'regressor' parameter of "
+                                 "LagRegressor must take a 'quantile' parameter (e.g. "
+                                 "HistGradientBoostingRegressor(loss='quantile')). Got "
+                                 f"{type(qbase).__name__}.")
         self.last_ = float(y[-1])
         self.z_ = z
-        shifts = range(1, self.horizon + 1) if self.strategy == "direct" else [1]
+        shifts = [1] if self.strategy == "recursive" else range(1, self.horizon + 1)
         self.estimators_ = []
         self.residuals_ = []
+        self.quantile_estimators_ = []
         for shift in shifts:
             design, target = self._design(z, calendar, x, shift)
             if len(target) < 4:
@@ -132,7 +154,11 @@ class LagRegressor(Forecaster):
             est = clone(base).fit(design, target)
             self.estimators_.append(est)
             self.residuals_.append(target - est.predict(design))
-        if self.strategy == "direct":  # align residuals on a common origin for the bootstrap
+            if quantile:
+                self.quantile_estimators_.append(
+                    [clone(qbase).set_params(quantile=q).fit(design, target)
+                     for q in QUANTILE_GRID])
+        if self.strategy != "recursive":  # align residuals on a common origin
             n = min(len(r) for r in self.residuals_)
             self.residuals_ = [r[:n] for r in self.residuals_]
 
@@ -164,29 +190,44 @@ class LagRegressor(Forecaster):
             history = np.column_stack([history[:, 1:], step])
         return out
 
-    def _direct(self, h: int, X) -> np.ndarray:
+    def _direct_rows(self, h: int, X) -> list[np.ndarray]:
         if h > len(self.estimators_):
-            raise ValueError(f"This direct LagRegressor was fitted for horizons up to "
-                             f"{len(self.estimators_)}; refit with horizon={h} or more.")
+            raise ValueError(f"This {self.strategy} LagRegressor was fitted for horizons up "
+                             f"to {len(self.estimators_)}; refit with horizon={h} or more.")
         calendar = self._future_calendar(h)
         feats = self._lag_features(self.z_[-self.span_:][None, :])
-        out = np.empty(h)
+        return [np.hstack([feats, calendar[k][None, :]] +
+                          ([X[k][None, :]] if X is not None else [])) for k in range(h)]
+
+    def _direct(self, h: int, X) -> np.ndarray:
+        rows = self._direct_rows(h, X)
+        return np.array([self.estimators_[k].predict(rows[k])[0] for k in range(h)])
+
+    def _quantile_paths(self, h: int, n_paths: int, X, rng) -> np.ndarray:
+        rows = self._direct_rows(h, X)
+        resid = np.column_stack(self.residuals_[:h])
+        ranks = (resid.argsort(axis=0).argsort(axis=0) + 0.5) / len(resid)
+        u = ranks[rng.integers(0, len(resid), n_paths)]
+        out = np.empty((n_paths, h))
         for k in range(h):
-            parts = [feats, calendar[k][None, :]]
-            if X is not None:
-                parts.append(X[k][None, :])
-            out[k] = self.estimators_[k].predict(np.hstack(parts))[0]
+            # sorting the predicted quantiles undoes any crossing (Chernozhukov et al. 2010)
+            qs = np.sort([est.predict(rows[k])[0] for est in self.quantile_estimators_[k]])
+            out[:, k] = np.interp(u[:, k], QUANTILE_GRID, qs)
         return out
 
     def _undifference(self, z_paths: np.ndarray) -> np.ndarray:
         return self.last_ + np.cumsum(z_paths, axis=-1) if self.difference else z_paths
 
     def _point(self, h, X):
+        if self.strategy == "quantile":
+            return None  # the mean of the paths
         if self.strategy == "direct":
             return self._undifference(self._direct(h, X))
         return self._undifference(self._recursive(h, X, np.zeros((1, h)))[0])
 
     def _sample(self, h, n_paths, X, rng):
+        if self.strategy == "quantile":
+            return self._undifference(self._quantile_paths(h, n_paths, X, rng))
         if self.strategy == "direct":
             resid = np.column_stack(self.residuals_[:h])
             draws = resid[rng.integers(0, len(resid), n_paths)]
