@@ -43,6 +43,7 @@ class RunConfig:
     windows: int
     outlook_year: int
     series: tuple[SeriesSpec, ...]
+    keep_data: bool
     raw: dict
 
     def digest(self) -> str:
@@ -99,11 +100,14 @@ def load_config(path: str | Path | None = None) -> RunConfig:
             raw["series"] = user["series"]
     run = raw["run"]
     unknown = sorted(set(run) - {"seed", "n_paths", "candidates", "ensemble_size", "windows",
-                                 "outlook_year"})
+                                 "outlook_year", "keep_data"})
     if unknown:
         raise ConfigError(f"Config key(s) {', '.join('run.' + k for k in unknown)} unknown. "
                           "Known: seed, n_paths, candidates, ensemble_size, windows, "
-                          "outlook_year.")
+                          "outlook_year, keep_data.")
+    if not isinstance(run["keep_data"], bool):
+        raise ConfigError("Config key 'run.keep_data' must be true or false. Got "
+                          f"{run['keep_data']!r}.")
     candidates = run["candidates"]
     if not isinstance(candidates, list) or not candidates or any(
             c not in available() or c == "ensemble" for c in candidates):
@@ -130,4 +134,4 @@ def load_config(path: str | Path | None = None) -> RunConfig:
                      candidates=tuple(candidates),
                      ensemble_size=_int(run, "ensemble_size", 1),
                      windows=_int(run, "windows", 1), outlook_year=_int(run, "outlook_year", 0),
-                     series=tuple(specs), raw=raw)
+                     series=tuple(specs), keep_data=run["keep_data"], raw=raw)

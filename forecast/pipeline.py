@@ -172,7 +172,8 @@ def _fit(res: SeriesResult, config: RunConfig, store: ModelStore, refit: bool) -
     meta = {"run_key": key, "weights": res.weights,
             "backtest_mase": {m: float(board.loc[m, "mase"]) for m in members}}
     res.model = model
-    res.artifact = str(store.save(model, metadata=meta).relative_to(store.root))
+    path = store.save(model, metadata=meta, keep_data=config.keep_data)
+    res.artifact = str(path.relative_to(store.root))
 
 
 def _outlook_years(results: list[SeriesResult], config: RunConfig) -> dict[str, int]:

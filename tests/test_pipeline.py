@@ -90,6 +90,24 @@ def test_refit_saves_new_versions(first_run, tmp_path):
                for s in summary["series"])
 
 
+def test_models_saved_without_data_are_reused_with_the_same_numbers(first_run, tmp_path):
+    from forecast.artifacts import read_manifest
+
+    root = first_run[0]
+    lean = tmp_path / "lean.toml"
+    lean.write_text(SMALL.replace("windows = 2", "windows = 2\nkeep_data = false"))
+    for out in ("a", "b"):
+        assert main(["run", "--config", str(lean), "--out", str(tmp_path / out), "--store",
+                     str(tmp_path / "s"), "--quiet"]) == 0
+    a, b = _summary(tmp_path / "a"), _summary(tmp_path / "b")
+    assert all(s["artifact_reused"] for s in b["series"])
+    assert all(read_manifest(tmp_path / "s" / s["artifact"])["training"]["data_kept"] is False
+               for s in b["series"])
+    full = _summary(root / "out")
+    assert [s["outlook"] for s in b["series"]] == [s["outlook"] for s in full["series"]]
+    assert [s["outlook"] for s in a["series"]] == [s["outlook"] for s in b["series"]]
+
+
 def test_failing_series_is_reported_and_the_rest_completes(tmp_path, capsys):
     cfg = tmp_path / "c.toml"
     cfg.write_text(SMALL + '\n[[series]]\ndataset = "china_total_annual"\n'
