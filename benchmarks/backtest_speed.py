@@ -66,19 +66,41 @@ def statsforecast_cv(series: dict[str, pd.Series], jobs: int) -> tuple[pd.DataFr
                        freq=1, n_jobs=jobs)
     start = time.perf_counter()
     cv = sf.cross_validation(df=df, h=H, step_size=STEP, n_windows=WINDOWS)
-    return cv.reset_index() if "unique_id" not in cv.columns else cv, \
-        time.perf_counter() - start
+    secs = time.perf_counter() - start
+    if "unique_id" not in cv.columns:  # older statsforecast keeps the id in the index
+        cv = cv.reset_index()
+    return cv.rename(columns={"unique_id": "series_id"}), secs
+
+
+def cached(path: Path | None, run, *args) -> tuple[pd.DataFrame, float]:
+    """Run ``run(*args)`` once and keep its (frame, seconds) at ``path`` for reruns."""
+    if path is not None and path.exists():
+        frame, secs = pd.read_pickle(path)
+        print(f"reusing {path} ({secs:.1f} s measured when it was written)")
+        return frame, secs
+    frame, secs = run(*args)
+    if path is not None:
+        pd.to_pickle((frame, secs), path)
+    return frame, secs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="directory keeping each library's backtest so a rerun "
+                             "(e.g. after a scoring change) does not refit")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     series = load(args.series)
-    sf_frame, sf_secs = statsforecast_cv(series, args.jobs)
-    our_frame, our_secs = ours(series, args.jobs)
+    tag = f"{args.series}s_{args.jobs}j"
+    if args.cache is not None:
+        args.cache.mkdir(parents=True, exist_ok=True)
+    where = (lambda name: None) if args.cache is None else (
+        lambda name: args.cache / f"{name}_{tag}.pkl")
+    sf_frame, sf_secs = cached(where("statsforecast"), statsforecast_cv, series, args.jobs)
+    our_frame, our_secs = cached(where("forecast"), ours, series, args.jobs)
     # MASE scale: in-sample seasonal naive MAE of each series' first training window
     scale = {}
     for sid, y in series.items():
