@@ -9,15 +9,20 @@ back end and with a local Dask cluster.
     pip install '.[bench,distributed]'
     python benchmarks/scaling.py [--sizes 100 1000 10000] [--jobs 2]
 
-Writes ``benchmarks/results/scaling.md``. Peak memory is the resident set of this
-process and its children (``resource.getrusage``), in MiB.
+Writes ``benchmarks/results/scaling.md``. Every (back end, size) runs in a fresh Python
+process so that one size's memory cannot hide another's; peak memory is the largest sum
+of resident sets of that process and all its descendants (joblib or Dask workers),
+sampled every 0.1 s with psutil (installed with the ``distributed`` extra), in MiB.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
+import subprocess
+import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -56,10 +61,55 @@ def panel(bases: list[pd.Series], size: int) -> dict[str, pd.Series]:
             for i in range(size)}
 
 
-def peak_mib() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) / 1024
+class TreeMemory:
+    """Peak resident memory of this process and its descendants, sampled in a thread."""
+
+    def __init__(self, every: float = 0.1) -> None:
+        import psutil
+
+        self._proc, self._every, self.peak = psutil.Process(), every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _rss(self) -> int:
+        total = 0
+        for p in [self._proc, *self._proc.children(recursive=True)]:
+            try:
+                total += p.memory_info().rss
+            except Exception:  # a worker that exited between listing and reading
+                pass
+        return total
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._rss())
+            self._stop.wait(self._every)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def one(backend: str, size: int, jobs: int) -> dict:
+    """Backtest one panel in this process and return its measurements."""
+    warnings.simplefilter("ignore")
+    bases = base_series()
+    data = panel(bases, size)
+    cv = Splitter(h=12, step=12, n_windows=2)
+    with TreeMemory() as mem:
+        start = time.perf_counter()
+        res = backtest(["snaive", "theta"], data, cv, n_jobs=jobs, backend=backend,
+                       level=(80,))
+        secs = time.perf_counter() - start
+    return {"backend": backend, "series": size, "distinct_series": len(bases),
+            "wall_seconds": secs, "seconds_per_1000_series": 1000 * secs / size,
+            "forecast_rows": len(res.forecasts),
+            "result_MiB": res.forecasts.memory_usage(deep=True).sum() / 2**20,
+            "peak_MiB": mem.peak / 2**20, "failed_folds": len(res.failed)}
 
 
 def main() -> None:
@@ -67,28 +117,28 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--backends", nargs="+", default=["loky", "dask"])
+    parser.add_argument("--one", nargs=2, metavar=("BACKEND", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    warnings.simplefilter("ignore")
-    bases = base_series()
-    cv = Splitter(h=12, step=12, n_windows=2)
+    if args.one:
+        print(json.dumps(one(args.one[0], int(args.one[1]), args.jobs)))
+        return
     rows = []
     for backend in args.backends:
         for size in args.sizes:
-            data = panel(bases, size)
-            start = time.perf_counter()
-            res = backtest(["snaive", "theta"], data, cv, n_jobs=args.jobs, backend=backend,
-                           level=(80,))
-            secs = time.perf_counter() - start
-            rows.append({"backend": backend, "series": size, "wall_seconds": secs,
-                         "seconds_per_1000_series": 1000 * secs / size,
-                         "forecast_rows": len(res.forecasts),
-                         "result_MiB": res.forecasts.memory_usage(deep=True).sum() / 2**20,
-                         "peak_MiB": peak_mib(), "failed_folds": len(res.failed)})
+            out = subprocess.run([sys.executable, __file__, "--one", backend, str(size),
+                                  "--jobs", str(args.jobs)], capture_output=True, text=True)
+            if out.returncode:  # keep the other sizes' figures; say what failed
+                tail = (out.stderr.strip().splitlines() or ["no message"])[-1]
+                print(f"{backend} {size}: failed ({tail})", file=sys.stderr, flush=True)
+                continue
+            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     text = (f"Backtest scaling: seasonal naive + Theta, 2 windows, h=12, {args.jobs} jobs; "
-            f"{len(bases)} real series replicated to each size (labelled id#copy).\n\n"
-            + table.to_markdown(index=False, floatfmt=".2f") + "\n")
+            f"{table['distinct_series'].iloc[0]} real series replicated to each size "
+            "(labelled id#copy); each row in a fresh process.\n\n"
+            + table.drop(columns="distinct_series").to_markdown(index=False, floatfmt=".2f")
+            + "\n")
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "scaling.md").write_text(text)
