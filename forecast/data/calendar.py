@@ -74,6 +74,8 @@ def lunar_new_year_days(index: pd.PeriodIndex, *, before: int = 0,
                              f"non-negative int. Got {val!r} instead.")
     starts = index.start_time.normalize()
     ends = index.end_time.normalize()
+    # plain datetime64 arrays: pandas 2.x refuses np.minimum(DatetimeIndex, Timestamp)
+    start_days, end_days = starts.to_numpy(), ends.to_numpy()
     counts = np.zeros(len(index), dtype=int)
     if not len(index):
         return pd.Series(counts, index=index, name="lny_days")
@@ -86,8 +88,9 @@ def lunar_new_year_days(index: pd.PeriodIndex, *, before: int = 0,
     for year in range(max(lo_year - 1, min(table)), min(hi_year + 1, max(table)) + 1):
         day = pd.Timestamp(lunar_new_year(year))
         lo, hi = day - pd.Timedelta(days=before), day + pd.Timedelta(days=after)
-        overlap = (np.minimum(ends, hi) - np.maximum(starts, lo)).days + 1
-        counts += np.clip(np.asarray(overlap), 0, None)
+        overlap = (np.minimum(end_days, hi.to_datetime64())
+                   - np.maximum(start_days, lo.to_datetime64())) // np.timedelta64(1, "D") + 1
+        counts += np.clip(overlap.astype(int), 0, None)
     return pd.Series(counts, index=index, name="lny_days")
 
 
