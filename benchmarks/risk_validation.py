@@ -39,8 +39,8 @@ SERIES = [("china_total_annual", "China/World/exports/total"),
           ("japan_china_monthly", "China/Japan/imports/total"),
           ("korea_china_monthly", "China/Korea/exports/total"),
           ("korea_china_monthly", "China/Korea/imports/total")]
-PAIRS = [("china_total_annual", "China/World"), ("japan_china_monthly", "China/Japan"),
-         ("korea_china_monthly", "China/Korea")]
+PAIRS = [("china_total_annual", "China/World"), ("us_china_monthly", "China/United States"),
+         ("japan_china_monthly", "China/Japan"), ("korea_china_monthly", "China/Korea")]
 
 
 def model():
