@@ -72,14 +72,16 @@ def statsforecast_cv(series: dict[str, pd.Series], jobs: int) -> tuple[pd.DataFr
     return cv.rename(columns={"unique_id": "series_id"}), secs
 
 
-def cached(path: Path | None, run, *args) -> tuple[pd.DataFrame, float]:
-    """Run ``run(*args)`` once and keep its (frame, seconds) at ``path`` for reruns."""
+def cached(folder: Path | None, name: str, run, *args) -> tuple[pd.DataFrame, float]:
+    """Run ``run(*args)`` once and keep its (frame, seconds) as ``folder/name.pkl``."""
+    path = None if folder is None else folder / f"{name}.pkl"
     if path is not None and path.exists():
         frame, secs = pd.read_pickle(path)
         print(f"reusing {path} ({secs:.1f} s measured when it was written)")
         return frame, secs
     frame, secs = run(*args)
     if path is not None:
+        folder.mkdir(parents=True, exist_ok=True)
         pd.to_pickle((frame, secs), path)
     return frame, secs
 
@@ -95,12 +97,9 @@ def main() -> None:
     warnings.simplefilter("ignore")
     series = load(args.series)
     tag = f"{args.series}s_{args.jobs}j"
-    if args.cache is not None:
-        args.cache.mkdir(parents=True, exist_ok=True)
-    where = (lambda name: None) if args.cache is None else (
-        lambda name: args.cache / f"{name}_{tag}.pkl")
-    sf_frame, sf_secs = cached(where("statsforecast"), statsforecast_cv, series, args.jobs)
-    our_frame, our_secs = cached(where("forecast"), ours, series, args.jobs)
+    sf_frame, sf_secs = cached(args.cache, f"statsforecast_{tag}", statsforecast_cv, series,
+                               args.jobs)
+    our_frame, our_secs = cached(args.cache, f"forecast_{tag}", ours, series, args.jobs)
     # MASE scale: in-sample seasonal naive MAE of each series' first training window
     scale = {}
     for sid, y in series.items():

@@ -133,6 +133,8 @@ def main() -> None:
                 continue
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(rows[-1], flush=True)
+    if not rows:
+        sys.exit("scaling: every run failed; see the messages above.")
     table = pd.DataFrame(rows)
     text = (f"Backtest scaling: seasonal naive + Theta, 2 windows, h=12, {args.jobs} jobs; "
             f"{table['distinct_series'].iloc[0]} real series replicated to each size "
