@@ -31,7 +31,7 @@ from forecast.models import get
 RESULTS = Path(__file__).resolve().parent / "results"
 PUBLISHED_MAPE = {"snaive": 22.56, "ets": 21.15, "arima": 21.13, "theta": 22.11,
                   "ForecastPro (published)": 19.91}
-OURS = ("snaive", "naive", "ets", "arima", "theta")
+OURS = ("snaive", "naive", "ets", "arima", "theta", "autotheta")
 CAVEAT = ("The ensemble's default members and combiner (median of snaive, ETS, ARIMA and "
           "Theta) were chosen among about 16 simple combinations after seeing member "
           "forecasts on these same 366 series, so its margin here is optimistic; treat "

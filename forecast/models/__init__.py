@@ -11,6 +11,7 @@ jointly simulated) takes a two-column frame and lives beside them.
 from __future__ import annotations
 
 from forecast.models.arima import AutoARIMA
+from forecast.models.autotheta import AutoTheta
 from forecast.models.base import Forecaster
 from forecast.models.baselines import Drift, Naive, SeasonalNaive
 from forecast.models.ensemble import Ensemble
@@ -20,13 +21,13 @@ from forecast.models.structural import Structural
 from forecast.models.theta import Theta
 from forecast.models.var import PairVAR
 
-__all__ = ["AutoARIMA", "AutoETS", "Drift", "Ensemble", "Forecaster", "LagRegressor",
+__all__ = ["AutoARIMA", "AutoETS", "AutoTheta", "Drift", "Ensemble", "Forecaster", "LagRegressor",
            "Naive", "PairVAR", "SeasonalNaive", "Structural", "Theta", "available", "get"]
 
 _REGISTRY: dict[str, type[Forecaster]] = {
     "naive": Naive, "snaive": SeasonalNaive, "drift": Drift, "ets": AutoETS,
-    "arima": AutoARIMA, "theta": Theta, "structural": Structural, "lagreg": LagRegressor,
-    "ensemble": Ensemble,
+    "arima": AutoARIMA, "theta": Theta, "autotheta": AutoTheta, "structural": Structural,
+    "lagreg": LagRegressor, "ensemble": Ensemble,
 }
 
 
