@@ -78,7 +78,7 @@ def test_auto_keeps_lowest_mse_and_static_forecast_is_a_straight_line():
     assert model.mse_[model.variant_] == min(model.mse_.values())
     static = get("autotheta", variant="otm").fit(y)
     steps = np.diff(static.predict(24, level=())["mean"].to_numpy())
-    a, b = trend_states(y.to_numpy(), dynamic=False)
+    _a, b = trend_states(y.to_numpy(), dynamic=False)
     np.testing.assert_allclose(steps, (1 - 1 / static.theta_) * b[0], rtol=1e-9)
 
 

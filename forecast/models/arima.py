@@ -2,13 +2,16 @@
 
 * Seasonal differencing ``D``: one if the STL seasonal strength exceeds 0.64 (the
   ``nsdiffs(test="seas")`` rule of R's ``forecast``), at most one.
-* Differencing ``d``: repeated KPSS tests at the 5% level, at most two.
+* Differencing ``d``: repeated KPSS tests at the 5% level (bandwidth ``3 sqrt(n) / 13``),
+  at most two.
 * Orders: the stepwise search, starting from four models and moving one step in p, q, P,
   Q or the constant while AICc improves. Candidates are scored cheaply by conditional
   sum of squares (CSS, as R's ``auto.arima`` does for long series): residuals of the
-  differenced series through ``scipy.signal.lfilter``, minimised by ``least_squares``.
-  Only the winner is estimated exactly (state-space maximum likelihood on the levels,
-  started from its CSS estimates), so forecasts and intervals come from a full fit.
+  differenced series through ``scipy.signal.lfilter``, minimised by ``least_squares``,
+  every order's likelihood counted over the same differenced sample. The best
+  ``exact_candidates`` orders are then estimated exactly (state-space maximum likelihood
+  on the levels, started from their CSS estimates) and the lowest exact AICc is kept; a
+  fit with a root within 1% of the unit circle is passed over, as in R.
 * Exogenous regressors give a regression with ARIMA errors.
 """
 
@@ -35,8 +38,13 @@ Order = tuple[int, int, int, int, bool]  # p, q, P, Q, constant
 
 
 def seasonal_strength(y: np.ndarray, m: int) -> float:
-    """STL seasonal strength F_s = max(0, 1 - Var(remainder) / Var(season + remainder))."""
-    res = quiet(STL(y, period=m, robust=True).fit)
+    """STL seasonal strength F_s = max(0, 1 - Var(remainder) / Var(season + remainder)).
+
+    The decomposition is the one R's ``mstl`` makes for a single season (seasonal window
+    11, locally constant seasonal fit, not robust), so the 0.64 threshold of
+    ``nsdiffs(test="seas")`` means what it means there.
+    """
+    res = quiet(STL(y, period=m, seasonal=11, seasonal_deg=0).fit)
     detrended = res.seasonal + res.resid
     var = np.var(detrended)
     return float(max(0.0, 1 - np.var(res.resid) / var)) if var > 0 else 0.0
@@ -47,12 +55,24 @@ def ndiffs(y: np.ndarray, max_d: int = 2, alpha: float = 0.05) -> int:
     d = 0
     x = y
     while d < max_d and len(x) > 8 and np.ptp(x) > 0:
-        _stat, pvalue, *_ = quiet(kpss, x, regression="c", nlags="auto")
+        # the bandwidth of R's ndiffs, trunc(3 sqrt(n) / 13); statsmodels' data-driven
+        # "auto" bandwidth rejects more often and over-differences seasonal series
+        _stat, pvalue, *_ = quiet(kpss, x, regression="c", nlags=int(3 * np.sqrt(len(x)) / 13))
         if pvalue >= alpha:
             break
         x = np.diff(x)
         d += 1
     return d
+
+
+def _roots_ok(res, margin: float = 1.01) -> bool:
+    """Whether an exact fit is stationary and invertible with room to spare.
+
+    Like R's ``auto.arima``, a fit with an AR or MA root within 1% of the unit circle is
+    rejected: the likelihood there is flat or degenerate and the forecasts explode.
+    """
+    roots = np.r_[res.arroots, res.maroots] if res.arroots.size + res.maroots.size else []
+    return bool(np.all(np.abs(roots) > margin))
 
 
 class AutoARIMA(Forecaster):
@@ -72,6 +92,9 @@ class AutoARIMA(Forecaster):
         Fixed differencing orders; chosen by tests when None.
     seasonal : bool, default True
         Allow seasonal terms.
+    exact_candidates : int, default 1
+        How many of the best orders by CSS are then estimated exactly; the one with the
+        lowest exact AICc is kept. 1 estimates only the CSS winner.
     transform, boxcox_lambda
         Variance-stabilising transform, as in every model.
 
@@ -91,8 +114,8 @@ class AutoARIMA(Forecaster):
 
     def __init__(self, season_length: int | None = None, max_p: int = 5, max_q: int = 5,
                  max_P: int = 2, max_Q: int = 2, max_order: int = 5, d: int | None = None,
-                 D: int | None = None, seasonal: bool = True, transform: str | None = None,
-                 boxcox_lambda: float | None = None):
+                 D: int | None = None, seasonal: bool = True, exact_candidates: int = 1,
+                 transform: str | None = None, boxcox_lambda: float | None = None):
         self.season_length = season_length
         self.max_p = max_p
         self.max_q = max_q
@@ -102,18 +125,21 @@ class AutoARIMA(Forecaster):
         self.d = d
         self.D = D
         self.seasonal = seasonal
+        self.exact_candidates = exact_candidates
         self.transform = transform
         self.boxcox_lambda = boxcox_lambda
 
     def _model(self, y, X, order: Order, trend_offset: int = 1) -> SARIMAX:
         p, q, P, Q, const = order
         m = self.m_
-        trend = None
-        if const:  # on levels, a constant of the differenced series is a time trend
-            trend = "c" if self.d_ + self.D_ == 0 else "t"
+        # SARIMAX adds the trend to the differenced series, so "c" is the mean when
+        # d + D = 0 and the drift when d + D = 1 ("t" there would be a quadratic trend)
+        trend = "c" if const else None
         return SARIMAX(y, exog=X, order=(p, self.d_, q),
                        seasonal_order=(P, self.D_, Q, m) if m > 1 else (0, 0, 0, 0),
-                       trend=trend, trend_offset=trend_offset)
+                       trend=trend, trend_offset=trend_offset,
+                       # a one-row tail (compact) has exog that looks like a constant
+                       validate_specification=len(y) > 1)
 
     def _polys(self, params: np.ndarray, order: Order) -> tuple[np.ndarray, np.ndarray]:
         p, q, P, Q, _ = order
@@ -158,12 +184,16 @@ class AutoARIMA(Forecaster):
         if not np.isfinite(sse) or sse <= 0:
             return np.inf, fit.x
         ar, ma = self._polys(fit.x[:k_arma], order)
-        roots_ok = all(np.all(np.abs(np.roots(poly[::-1])) > 1.0 + 1e-3)
+        roots_ok = all(np.all(np.abs(np.roots(poly[::-1])) > 1.01)
                        for poly in (ar, ma) if len(poly) > 1 and np.any(poly[1:]))
         if not roots_ok:
             return np.inf, fit.x
+        # every order is scored on the same number of differenced points (R's nstar): a
+        # likelihood over only the n_eff points it conditions on would reward orders
+        # that condition on more of them (seasonal AR) by dropping terms, not by fit
+        n_w = len(w)
         sigma2 = sse / n_eff
-        aicc = n_eff * (np.log(2 * np.pi * sigma2) + 1) + 2 * k + 2 * k * (k + 1) / (n_eff - k - 1)
+        aicc = n_w * (np.log(2 * np.pi * sigma2) + 1) + 2 * k + 2 * k * (k + 1) / (n_w - k - 1)
         self.n_candidates_ += 1
         return float(aicc), fit.x
 
@@ -221,6 +251,10 @@ class AutoARIMA(Forecaster):
         return [o for o in out if self._admissible(o)]
 
     def _fit(self, y, X):
+        k = self.exact_candidates
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError("The 'exact_candidates' parameter of AutoARIMA must be an "
+                             f"integer >= 1. Got {k!r} instead.")
         m = self.season_length_ if self.seasonal else 1
         self.m_ = m if m > 1 and len(y) >= 3 * m else 1
         if self.D is not None:
@@ -251,18 +285,28 @@ class AutoARIMA(Forecaster):
             if not improved:
                 break
         ranked = sorted(scores, key=lambda o: scores[o])
-        for order in ranked[:3]:  # the exact fit of a CSS winner can still fail
+        # exact fits can fail or land on a unit root; go down the CSS ranking a little
+        # further for those, and only accept a near-unit-root fit when nothing else fits
+        fits, fallback = [], None
+        for tried, order in enumerate(ranked):
+            if len(fits) == self.exact_candidates or (
+                    tried >= self.exact_candidates + 4 and (fits or fallback)):
+                break
             model = self._model(y, X, order)
             try:
-                self.results_ = quiet(model.fit, start_params=self._start_params(model, order),
-                                      disp=False)
+                res = quiet(model.fit, start_params=self._start_params(model, order), disp=False)
             except (ValueError, np.linalg.LinAlgError):
                 continue
-            if np.all(np.isfinite(self.results_.params)):
-                self.order_ = order
-                break
-        else:
+            if not (np.all(np.isfinite(res.params)) and np.isfinite(res.aicc)):
+                continue
+            if _roots_ok(res):
+                fits.append((res.aicc, order, res))
+            elif fallback is None:
+                fallback = (res.aicc, order, res)
+        fits = fits or ([fallback] if fallback else [])
+        if not fits:
             raise ValueError("AutoARIMA could not estimate any candidate order exactly.")
+        _aicc, self.order_, self.results_ = min(fits, key=lambda f: f[0])
         p, q, P, Q, c = self.order_
         seas = f"({P},{self.D_},{Q})[{self.m_}]" if self.m_ > 1 else ""
         drift = " with drift" if c and self.d_ + self.D_ == 1 else (
