@@ -78,18 +78,21 @@ def statsforecast_cv(series: dict[str, pd.Series], jobs: int) -> tuple[pd.DataFr
     return cv.rename(columns={"unique_id": "series_id"}), secs
 
 
-def cached(folder: Path | None, name: str, run, *args) -> tuple[pd.DataFrame, float]:
-    """Run ``run(*args)`` once and keep its (frame, seconds) as ``folder/name.pkl``."""
+def cached(folder: Path | None, name: str, run, *args) -> tuple[pd.DataFrame, float, bool]:
+    """Run ``run(*args)`` once and keep its (frame, seconds) as ``folder/name.pkl``.
+
+    Returns the frame, the seconds and whether they came from an earlier run.
+    """
     path = None if folder is None else folder / f"{name}.pkl"
     if path is not None and path.exists():
         frame, secs = pd.read_pickle(path)
         print(f"reusing {path} ({secs:.1f} s measured when it was written)")
-        return frame, secs
+        return frame, secs, True
     frame, secs = run(*args)
     if path is not None:
         folder.mkdir(parents=True, exist_ok=True)
         pd.to_pickle((frame, secs), path)
-    return frame, secs
+    return frame, secs, False
 
 
 def main() -> None:
@@ -103,10 +106,10 @@ def main() -> None:
     warnings.simplefilter("ignore")
     series = load(args.series)
     tag = f"{args.series}s_{args.jobs}j"
-    sf_frame, sf_secs = cached(args.cache, f"statsforecast_{tag}", statsforecast_cv, series,
-                               args.jobs)
-    our_frame, our_secs = cached(args.cache, f"forecast_{'-'.join(PAIRS)}_{tag}", ours, series,
-                                 args.jobs)
+    sf_frame, sf_secs, sf_reused = cached(args.cache, f"statsforecast_{tag}",
+                                          statsforecast_cv, series, args.jobs)
+    our_frame, our_secs, our_reused = cached(args.cache, f"forecast_{'-'.join(PAIRS)}_{tag}",
+                                             ours, series, args.jobs)
     # MASE scale: in-sample seasonal naive MAE of each series' first training window
     scale = {}
     for sid, y in series.items():
@@ -130,6 +133,11 @@ def main() -> None:
             f"{our_secs / sf_secs:.2f} (statsforecast {version('statsforecast')}, whose models "
             "are compiled C++; no JIT warm-up is counted).\n\n"
             + table.to_markdown(index=False, floatfmt=".3f") + "\n")
+    reused = [lib for lib, flag in (("forecast", our_reused), ("statsforecast", sf_reused))
+              if flag]
+    if reused:
+        text += (f"\nTimed in an earlier run of this script on the same machine and reused "
+                 f"(--cache): {', '.join(reused)}.\n")
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "backtest_speed.md").write_text(text)
