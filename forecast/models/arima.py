@@ -71,8 +71,7 @@ def _roots_ok(res, margin: float = 1.01) -> bool:
     Like R's ``auto.arima``, a fit with an AR or MA root within 1% of the unit circle is
     rejected: the likelihood there is flat or degenerate and the forecasts explode.
     """
-    roots = np.r_[res.arroots, res.maroots] if res.arroots.size + res.maroots.size else []
-    return bool(np.all(np.abs(roots) > margin))
+    return bool(np.all(np.abs(np.r_[res.arroots, res.maroots]) > margin))
 
 
 class AutoARIMA(Forecaster):

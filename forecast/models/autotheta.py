@@ -136,26 +136,24 @@ class AutoTheta(Forecaster):
                              f"0 < low < high < 1. Got {self.alpha_bounds!r} instead.")
         return VARIANTS if self.variant == "auto" else (self.variant,)
 
-    def _season(self, y: np.ndarray) -> np.ndarray | None:
-        """Seasonal indices for every observation, or None when not deseasonalising."""
+    def _season(self, y: np.ndarray) -> tuple[np.ndarray | None, bool]:
+        """Seasonal indices for every observation (None when not deseasonalising), and
+        whether they are multiplicative."""
         m = self.season_length_
         if m < 4 or len(y) < 2 * m or self.deseasonalize is False:
-            return None
+            return None, False
         if self.deseasonalize is None:
             r = acf(y, nlags=m, fft=False)[1:]
             stat = np.sqrt((1 + 2 * np.sum(r[:-1] ** 2)) / len(y))
             if not abs(r[-1]) / stat > norm.ppf(0.95):
-                return None
-        self.multiplicative_ = bool(np.all(y > 0))
-        if self.multiplicative_:
+                return None, False
+        if np.all(y > 0):
             season = seasonal_decompose(y, model="multiplicative", period=m).seasonal
             if np.all(season >= 0.01):
-                return season
-            self.multiplicative_ = False
-        return seasonal_decompose(y, model="additive", period=m).seasonal
+                return season, True
+        return seasonal_decompose(y, model="additive", period=m).seasonal, False
 
-    def _fit_variant(self, y: np.ndarray, variant: str) -> dict:
-        a, b = trend_states(y, dynamic=variant.startswith("d"))
+    def _fit_variant(self, y: np.ndarray, variant: str, a: np.ndarray, b: np.ndarray) -> dict:
         optimise_w = variant.endswith("otm")
 
         def mse(alpha: float) -> float:
@@ -173,26 +171,30 @@ class AutoTheta(Forecaster):
 
     def _fit(self, y, X):
         variants = self._check_params()
-        self.multiplicative_ = False
-        season = self._season(y)
-        m = self.season_length_
-        if season is None:
-            self.season_phase_ = np.ones(1) if self.multiplicative_ else np.zeros(1)
-        else:  # season_phase_[k] applies to every period t (from the start) with t % m == k
-            self.season_phase_ = np.asarray(season[:m], dtype=float)
+        season, self.multiplicative_ = self._season(y)
+        # season_phase_[k] applies to every period t (from the start) with t % m == k
+        self.season_phase_ = np.zeros(1) if season is None else np.asarray(
+            season[:self.season_length_], dtype=float)
         z = self._deseasonalised(y)
-        fits = [self._fit_variant(z, v) for v in variants]
+        lines = {dynamic: trend_states(z, dynamic)
+                 for dynamic in {v.startswith("d") for v in variants}}
+        fits = [self._fit_variant(z, v, *lines[v.startswith("d")]) for v in variants]
         best = min(fits, key=lambda f: (f["mse"], VARIANTS.index(f["variant"])))
         self.mse_ = {f["variant"]: f["mse"] for f in fits}
         self.variant_, self.alpha_, self.w_ = best["variant"], best["alpha"], best["w"]
         self.theta_ = float(1 / (1 - self.w_))
         self.level0_ = best["level0"]
-        self._filter(z)
+        self._filter(z, *lines[self.variant_.startswith("d")])
 
-    def _filter(self, z: np.ndarray) -> None:
-        """Run the model through ``z`` with fixed parameters; keep the end state and sigma."""
+    def _filter(self, z: np.ndarray, a: np.ndarray | None = None,
+                b: np.ndarray | None = None) -> None:
+        """Run the model through ``z`` with fixed parameters; keep the end state and sigma.
+
+        ``a``, ``b`` are the trend lines of ``z`` when the caller has them already.
+        """
         alpha, beta = self.alpha_, 1 - self.alpha_
-        a, b = trend_states(z, self.variant_.startswith("d"))
+        if a is None:
+            a, b = trend_states(z, self.variant_.startswith("d"))
         level = lfilter([alpha], [1, -beta], z) + beta ** np.arange(1, len(z) + 1) * self.level0_
         r, c, g = _design(z, alpha, a, b)
         resid = r - self.level0_ * c - self.w_ * g
@@ -234,10 +236,13 @@ class AutoTheta(Forecaster):
         runs = self._run(h, np.vstack([np.zeros(h), np.eye(h)]))
         return runs[0], runs[1:] - runs[0]
 
+    def _future_season(self, h: int) -> np.ndarray:
+        return self._season_at(self.n_ + np.arange(h))
+
     def _forecast(self, h, X):
         mean, resp = self._responses(h)
         sd = self.sigma_ * np.sqrt(np.sum(resp**2, axis=0))
-        season = self._season_at(self.n_ + np.arange(h))
+        season = self._future_season(h)
         if self.multiplicative_:
             return mean * season, sd * season
         return mean + season, sd
@@ -245,5 +250,5 @@ class AutoTheta(Forecaster):
     def _sample(self, h, n_paths, X, rng):
         mean, resp = self._responses(h)
         paths = mean + self.sigma_ * rng.standard_normal((n_paths, h)) @ resp
-        season = self._season_at(self.n_ + np.arange(h))
+        season = self._future_season(h)
         return paths * season if self.multiplicative_ else paths + season
