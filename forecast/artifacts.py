@@ -4,9 +4,11 @@
 you or your team wrote. To make that enforceable, this module
 
 * records the payload's SHA-256 in the manifest and checks it *before* unpickling, so a
-  changed or truncated payload is refused without running it;
+  changed or truncated payload is refused without running it; the payload is read once
+  and unpickled from those same bytes, so a file swapped after the check is never run;
 * signs the manifest with HMAC-SHA256 when ``FORECAST_SIGNING_KEY`` is set, and, when
-  the key is set at load time, refuses artifacts without a valid signature;
+  the key is set at load time, refuses artifacts without a valid signature (a key set
+  to the empty string is an error, not "no key");
 * refuses manifests of a newer format, naming the package version that wrote them, and
   warns (or, with ``strict=True``, refuses) when library versions differ.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import io
 import json
 import os
 import platform
@@ -76,6 +79,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# What a manifest must hold, with the type of each part, before anything trusts it.
+_SHAPE = {"format_version": int, "created": str, "versions": dict, "model": dict,
+          "series_id": str, "frequency": str, "training": dict, "payload": dict}
+_PARTS = {"model": {"name": str, "class": str}, "training": {"start": str, "end": str},
+          "payload": {"file": str, "sha256": str, "bytes": int}}
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
@@ -94,7 +104,12 @@ def _signature(manifest: dict, key: bytes) -> str:
 
 def _key() -> bytes | None:
     value = os.environ.get(SIGNING_KEY_ENV)
-    return value.encode() if value else None
+    if value is None:
+        return None
+    if not value.strip():
+        raise ArtifactError(f"{SIGNING_KEY_ENV} is set but empty. Set it to the team's secret "
+                            "key, or unset it to work without signatures.")
+    return value.encode()
 
 
 def save(model: Forecaster, path: str | os.PathLike[str], *, metadata: dict | None = None,
@@ -184,15 +199,26 @@ def read_manifest(path: str | os.PathLike[str]) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ArtifactError(f"'{file}' is not valid JSON ({exc}); the artifact is damaged. "
                             "Refit the model.") from None
-    version = manifest.get("format_version")
-    if not isinstance(version, int):
-        raise ArtifactError(f"'{file}' has no format_version; it was not written by "
-                            "forecast.artifacts.save.")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("format_version"), int):
+        raise ArtifactError(f"'{file}' is not a manifest written by forecast.artifacts.save "
+                            "(no format_version); the artifact is damaged. Refit the model.")
+    version = manifest["format_version"]
     if version > FORMAT_VERSION:
-        writer = manifest.get("versions", {}).get("trade-forecast", "a newer release")
+        versions = manifest.get("versions")
+        writer = versions.get("trade-forecast") if isinstance(versions, dict) else None
         raise ArtifactError(
             f"Artifact '{folder}' uses format {version}, newer than the {FORMAT_VERSION} this "
-            f"package reads. Upgrade trade-forecast to {writer} or later to load it.")
+            f"package reads. Upgrade trade-forecast to {writer or 'a newer release'} or later "
+            "to load it.")
+    problems = [k for k, kind in _SHAPE.items() if not isinstance(manifest.get(k), kind)]
+    problems += [f"{part}.{k}" for part, keys in _PARTS.items()
+                 if isinstance(manifest.get(part), dict)
+                 for k, kind in keys.items() if not isinstance(manifest[part].get(k), kind)]
+    if "signature" in manifest and not isinstance(manifest["signature"], str):
+        problems.append("signature")
+    if problems:
+        raise ArtifactError(f"'{file}' is damaged: {', '.join(problems)} missing or of the "
+                            "wrong type. Refit the model or restore the artifact.")
     return manifest
 
 
@@ -226,10 +252,17 @@ def load(path: str | os.PathLike[str], *, strict: bool = False) -> Forecaster:
         if not given or not hmac.compare_digest(given, _signature(manifest, key)):
             raise ArtifactError(f"Artifact '{folder}' is not signed with this team's key "
                                 f"({SIGNING_KEY_ENV}); refusing to unpickle it.")
-    payload = folder / manifest["payload"]["file"]
-    if payload.name != PAYLOAD or not payload.is_file():
+    if manifest["payload"]["file"] != PAYLOAD:  # never a path that leaves the folder
+        raise ArtifactError(f"Artifact '{folder}': its manifest names payload "
+                            f"{manifest['payload']['file']!r}; only {PAYLOAD} inside the "
+                            "artifact folder is loaded.")
+    payload = folder / PAYLOAD
+    if payload.is_symlink() or not payload.is_file():
         raise ArtifactError(f"Artifact '{folder}' has no payload file {PAYLOAD}.")
-    if _sha256(payload) != manifest["payload"]["sha256"]:
+    # Read once; hash and unpickle the same bytes, so a file swapped after the check
+    # (time of check to time of use) is never what runs.
+    data = payload.read_bytes()
+    if hashlib.sha256(data).hexdigest() != manifest["payload"]["sha256"]:
         raise ArtifactError(f"Artifact '{folder}': the payload's SHA-256 does not match its "
                             "manifest, so it was changed or damaged after saving. It was not "
                             "unpickled. Refit the model or restore the file.")
@@ -243,7 +276,7 @@ def load(path: str | os.PathLike[str], *, strict: bool = False) -> Forecaster:
                                 " refusing in strict mode. Refit, or load with strict=False.")
         warnings.warn(f"Artifact '{folder}' was written with other versions ({text}); "
                       "forecasts may differ slightly.", ArtifactVersionWarning, stacklevel=2)
-    model = joblib.load(payload)
+    model = joblib.load(io.BytesIO(data))
     if not isinstance(model, Forecaster):
         raise ArtifactError(f"Artifact '{folder}' does not hold a forecast model.")
     return model
