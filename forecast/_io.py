@@ -9,7 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_text"]
+import pandas as pd
+
+from forecast._text import spreadsheet_safe
+
+__all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_text", "write_csv"]
 
 
 @contextlib.contextmanager
@@ -47,3 +51,13 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_open(path, "w") as fh:
         fh.write(text)
+
+
+def write_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
+    """Write a table for people atomically, with formula-like text cells neutralised.
+
+    See :func:`forecast._text.spreadsheet_safe`: a label such as ``=HYPERLINK(...)``
+    is written as ``'=HYPERLINK(...)`` so a spreadsheet shows it instead of running it.
+    """
+    with atomic_open(path) as fh:
+        spreadsheet_safe(frame).to_csv(fh, index=False)

@@ -5,10 +5,10 @@ Every text that reaches the SVG is escaped, so a series named ``<script>`` stays
 
 from __future__ import annotations
 
-from html import escape
-
 import numpy as np
 import pandas as pd
+
+from forecast._text import html_text as escape
 
 __all__ = ["fan_chart", "horizon_chart"]
 

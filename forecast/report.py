@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from html import escape
 
 import numpy as np
 import pandas as pd
 
 from forecast import __version__
-from forecast._io import atomic_open, atomic_write_text
+from forecast._io import atomic_write_text, write_csv
+from forecast._text import html_text as escape
 from forecast.artifacts import library_versions
 from forecast.charts import fan_chart, horizon_chart
 from forecast.metrics import evaluate
@@ -200,17 +200,20 @@ def html(result, summary_data: dict) -> str:
 
 
 def write_outputs(result) -> None:
-    """Write summary.json, forecasts.csv, backtest.csv, risk.csv and report.html."""
+    """Write forecasts.csv, backtest.csv, risk.csv, report.html and, last, summary.json.
+
+    Each file is written atomically, and ``summary.json`` only after all the others: a
+    run killed while writing leaves no summary that vouches for a missing report (the run
+    removes any earlier summary before it starts).
+    """
     out = result.out_dir
     data = summary(result)
-    atomic_write_text(out / "summary.json", json.dumps(data, indent=2) + "\n")
     forecasts = [s.forecast for s in result.series if s.forecast is not None]
     backtests = [s.backtest.assign(series_id=s.spec.id) for s in result.series
                  if s.backtest is not None]
     for name, frames in (("forecasts.csv", forecasts), ("backtest.csv", backtests)):
-        with atomic_open(out / name) as fh:
-            (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()).to_csv(
-                fh, index=False)
-    with atomic_open(out / "risk.csv") as fh:
-        result.risk.to_csv(fh, index=False)
+        write_csv(out / name, pd.concat(frames, ignore_index=True) if frames else
+                  pd.DataFrame())
+    write_csv(out / "risk.csv", result.risk)
     atomic_write_text(out / "report.html", html(result, data))
+    atomic_write_text(out / "summary.json", json.dumps(data, indent=2, allow_nan=False) + "\n")
