@@ -132,6 +132,11 @@ def outlook(model: Forecaster, y: pd.Series, *, year: int | None = None,
     paths = paths * (1.0 + shock) if shock else paths
     total = year_totals(y, paths, target)
     base = year_totals(y, paths, target - 1)
+    if (base <= 0).any():  # growth from a zero (or negative) base has no meaning
+        raise DataError(f"Series '{y.name}': the base year {target - 1} totals "
+                        f"{float(base.min()):g} in some paths; growth is undefined from a zero "
+                        "or negative base. Check the data, or ask for the outlook of another "
+                        "year.")
     growth = total / base - 1
     row: dict[str, object] = {
         "series_id": model.series_id_, "model": model.model_name, "shock": float(shock),
@@ -144,7 +149,8 @@ def outlook(model: Forecaster, y: pd.Series, *, year: int | None = None,
     for q in quantiles:
         row[f"growth_q{q:g}"] = float(np.percentile(growth, q))
     for g in thresholds:
-        row[f"p_growth_ge_{g:g}"] = float(np.mean(growth >= g))
+        # a tolerance, so a flat path's growth of 0 (summed to -1e-17) counts as >= 0
+        row[f"p_growth_ge_{g:g}"] = float(np.mean(growth >= g - 1e-12))
     freq = cutoff.freq
     in_year = pd.period_range(pd.Period(f"{target}-01-01", freq=freq), last_needed, freq=freq)
     row["periods_observed"] = int((in_year <= cutoff).sum())

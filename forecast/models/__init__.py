@@ -10,6 +10,9 @@ jointly simulated) takes a two-column frame and lives beside them.
 
 from __future__ import annotations
 
+import types
+import typing
+
 from forecast.models.arima import AutoARIMA
 from forecast.models.autotheta import AutoTheta
 from forecast.models.base import Forecaster
@@ -59,4 +62,33 @@ def get(name: str, **params: object) -> Forecaster:
     if unknown:
         raise ValueError(f"Unknown parameter(s) {', '.join(unknown)} for model {name!r}. "
                          f"It takes: {', '.join(valid)}.")
+    hints = typing.get_type_hints(cls.__init__)
+    for key, value in params.items():
+        _check_type(cls.__name__, key, value, hints.get(key))
     return cls(**params)
+
+
+_SIMPLE = (bool, int, float, str, type(None))
+
+
+def _accepts(kind: object, value: object) -> bool | None:
+    """Whether ``value`` fits a simple annotation; None when the annotation is not simple."""
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind in _SIMPLE:
+        return isinstance(value, kind)  # type: ignore[arg-type]
+    return None
+
+
+def _check_type(model: str, key: str, value: object, hint: object) -> None:
+    # Catch `damped="yes"` or `season_length="abc"` here, when the model is made, rather
+    # than deep inside a fit; annotations that are not plain scalars are left to the model.
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    verdicts = [_accepts(kind, value) for kind in options]
+    if None in verdicts or any(verdicts):
+        return
+    names = " or ".join("None" if k is type(None) else k.__name__ for k in options)
+    raise ValueError(f"The '{key}' parameter of {model} must be {names}. Got "
+                     f"{value!r} ({type(value).__name__}) instead.")

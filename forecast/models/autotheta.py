@@ -112,6 +112,8 @@ class AutoTheta(Forecaster):
         In-sample one-step MSE of each variant fitted.
     """
 
+    constant_ok = True
+
     name = "autotheta"
     min_obs = _BURN_IN + 3
 

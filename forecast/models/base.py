@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,9 @@ from forecast.errors import DataError, shorten
 __all__ = ["Forecaster", "check_levels", "fingerprint", "future_index", "season_length_for"]
 
 _SEASON = {"M": 12, "Q": 4, "Y": 1}
+MAX_H = 10_000  # periods ahead; far beyond any trade horizon, well inside memory
+MAX_DRAWS = 200_000_000  # n_paths x h of one sample: 1.6 GB of float64
+MAX_ABS = 1e150  # larger values overflow float64 when squared (sums of squares, variances)
 PATHS_FOR_INTERVALS = 2000
 INTERVAL_SEED = 20250101
 
@@ -30,6 +34,33 @@ INTERVAL_SEED = 20250101
 def season_length_for(index: pd.PeriodIndex) -> int:
     """Return the natural season length of a PeriodIndex: 12 monthly, 4 quarterly, 1 annual."""
     return _SEASON.get(index.freqstr[0], 1)
+
+
+def as_periods(index: pd.Index, where: str) -> pd.PeriodIndex:
+    """A monthly, quarterly or annual PeriodIndex from a PeriodIndex or a DatetimeIndex.
+
+    A DatetimeIndex may carry a frequency (``MS``, ``ME``, ``QS``, ``QE-DEC``, ``YS``,
+    ``YE``...) or none, when pandas can infer one; period starts and ends both convert.
+    Anything else (daily, weekly, irregular) is refused with a typed error naming ``where``.
+    """
+    if isinstance(index, pd.PeriodIndex):
+        return index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise TypeError(f"The {where} must have a PeriodIndex or a DatetimeIndex. Got "
+                        f"{type(index).__name__} instead; use forecast.data.select.")
+    freq = index.freqstr if index.freq is not None else None
+    if freq is None and len(index) >= 3:
+        with warnings.catch_warnings():  # pandas 3.1 announces an offset return type
+            warnings.simplefilter("ignore")
+            inferred = pd.infer_freq(index)
+        freq = getattr(inferred, "freqstr", inferred)
+    code = {"M": "M", "Q": "Q", "Y": "Y", "A": "Y"}.get((freq or "?")[0])
+    if code is None:
+        found = f"of frequency {freq}" if freq else "with no regular spacing pandas can infer"
+        raise ValueError(f"The {where} has a DatetimeIndex {found}; models take monthly, "
+                         "quarterly or annual data. Give one date per period with no period "
+                         "left out (a missing value as NaN), or a PeriodIndex.")
+    return index.to_period(code)
 
 
 def future_index(cutoff: pd.Period, h: int) -> pd.PeriodIndex:
@@ -55,6 +86,9 @@ def check_levels(level: object) -> tuple[float, ...]:
         if isinstance(lv, bool) or not isinstance(lv, (int, float)) or not 0 < lv < 100:
             raise ValueError("The 'level' parameter must hold numbers strictly between 0 and "
                              f"100 (percent). Got {level!r} instead.")
+        if lv < 1:  # 0.8 is far likelier a fraction meant as 80% than a 0.8% interval
+            raise ValueError(f"The 'level' parameter is in percent: {lv:g} would be a {lv:g}% "
+                             f"interval. Did you mean {100 * lv:g}?")
     return tuple(sorted({float(lv) for lv in levels}))
 
 
@@ -85,6 +119,9 @@ class Forecaster(BaseEstimator):
     handles_missing = False
     uses_exog = False
     min_obs = 3
+    # Whether a constant series gets the constant back with no spread. Models whose
+    # estimation breaks on zero variance (ARIMA, Theta's drift) refuse one instead.
+    constant_ok = False
 
     # -- the public contract -------------------------------------------------------------
     def fit(self, y: pd.Series, X: pd.DataFrame | None = None) -> Forecaster:
@@ -260,6 +297,10 @@ class Forecaster(BaseEstimator):
         if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or n_paths < 1:
             raise ValueError("The 'n_paths' parameter of sample must be a positive int. "
                              f"Got {n_paths!r} instead.")
+        if n_paths * h > MAX_DRAWS:
+            raise ValueError(f"sample(h={h}, n_paths={n_paths}) would draw {n_paths * h:,} "
+                             f"values, more than the {MAX_DRAWS:,} allowed at once; ask for "
+                             "fewer paths or a shorter horizon.")
         return self._paths(h, int(n_paths), self._future_X(X, h), random_state)
 
     @property
@@ -311,8 +352,9 @@ class Forecaster(BaseEstimator):
 
     @staticmethod
     def _check_h(h: object) -> int:
-        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
-            raise ValueError(f"The 'h' parameter must be a positive int. Got {h!r} instead.")
+        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 1 <= h <= MAX_H:
+            raise ValueError(f"The 'h' parameter must be an int from 1 to {MAX_H}. Got {h!r} "
+                             "instead.")
         return int(h)
 
     def _check_y(self, y: object) -> pd.Series:
@@ -320,15 +362,7 @@ class Forecaster(BaseEstimator):
         if not isinstance(y, pd.Series):
             raise TypeError(f"The 'y' parameter of {cls}.fit must be a pandas Series with a "
                             f"PeriodIndex. Got {type(y).__name__} instead.")
-        if isinstance(y.index, pd.DatetimeIndex):
-            freq = y.index.freq or pd.infer_freq(y.index)
-            if freq is None:
-                raise ValueError(f"The 'y' parameter of {cls}.fit has a DatetimeIndex without "
-                                 "a frequency; use forecast.data.select for a PeriodIndex.")
-            y = y.set_axis(y.index.to_period(freq))
-        if not isinstance(y.index, pd.PeriodIndex):
-            raise TypeError(f"The 'y' parameter of {cls}.fit must have a PeriodIndex. Got "
-                            f"{type(y.index).__name__} instead; use forecast.data.select.")
+        y = y.set_axis(as_periods(y.index, f"'y' parameter of {cls}.fit"))
         expected = pd.period_range(y.index[0], periods=len(y), freq=y.index.freq) \
             if len(y) else y.index
         if len(y) and not y.index.equals(expected):
@@ -341,6 +375,18 @@ class Forecaster(BaseEstimator):
         name = y.name or "y"
         if np.isinf(y.to_numpy()).any():
             raise DataError(f"Series '{name}' holds infinite values. Remove them before fitting.")
+        biggest = float(np.nanmax(np.abs(y.to_numpy()))) if y.notna().any() else 0.0
+        if biggest > MAX_ABS:
+            raise DataError(f"Series '{name}' holds values up to {biggest:.3g}; beyond "
+                            f"{MAX_ABS:.0e} their squares overflow float64 and every error "
+                            "measure becomes inf. Rescale it (e.g. to billions) or fix the "
+                            "outlier.")
+        finite = y.dropna().to_numpy()
+        if len(finite) > 1 and not self.constant_ok and np.ptp(finite) == 0:
+            raise DataError(f"Series '{name}' is constant (all {len(finite)} values are "
+                            f"{finite[0]:g}); {cls} cannot be estimated on it. Check the data "
+                            "(a placeholder or a unit slip?), or use naive, snaive, drift, ets "
+                            "or autotheta, which forecast the constant.")
         y = y.loc[y.first_valid_index():y.last_valid_index()] if y.notna().any() else y[:0]
         n = int(y.notna().sum())
         need = max(self.min_obs, self._min_obs_for(y.index) if len(y) else self.min_obs)
@@ -366,7 +412,7 @@ class Forecaster(BaseEstimator):
             raise TypeError(f"The 'X' parameter of {where} must be a pandas DataFrame on a "
                             f"PeriodIndex. Got {type(X).__name__} instead.")
         if isinstance(X.index, pd.DatetimeIndex):
-            X = X.set_axis(X.index.to_period(index.freq))
+            X = X.set_axis(as_periods(X.index, f"'X' parameter of {where}"))
         if not isinstance(X.index, pd.PeriodIndex) or X.index.freqstr != index.freqstr:
             raise ValueError(f"The 'X' parameter of {where} must have a PeriodIndex of the "
                              f"same frequency as y ({index.freqstr}).")

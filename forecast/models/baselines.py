@@ -30,6 +30,8 @@ class Naive(Forecaster):
         Fixed Box-Cox lambda; estimated by maximum likelihood when None.
     """
 
+    constant_ok = True
+
     name = "naive"
     min_obs = 2
 
@@ -59,6 +61,8 @@ class SeasonalNaive(Forecaster):
     transform, boxcox_lambda
         As in :class:`Naive`.
     """
+
+    constant_ok = True
 
     name = "snaive"
 
@@ -98,6 +102,8 @@ class Drift(Forecaster):
     transform, boxcox_lambda
         As in :class:`Naive`.
     """
+
+    constant_ok = True
 
     name = "drift"
 

@@ -51,6 +51,8 @@ class Ensemble(Forecaster):
         The weights used.
     """
 
+    constant_ok = True
+
     name = "ensemble"
     handles_missing = True
     uses_exog = True

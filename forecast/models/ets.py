@@ -46,6 +46,8 @@ class AutoETS(Forecaster):
         The chosen model, e.g. ``"ETS(M,Ad,M)"``.
     """
 
+    constant_ok = True
+
     name = "ets"
     min_obs = 4
 
