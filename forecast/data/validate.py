@@ -149,7 +149,9 @@ def _frequency(months: np.ndarray, declared: str | None, sid: str, where: str) -
             raise DataError(f"{where}, series '{sid}': frequency is quarterly but some dates "
                             "are not quarter starts (Jan, Apr, Jul, Oct 1).")
         return declared
-    diffs = np.diff(np.sort(months))
+    months = np.sort(months)  # inference must not depend on the order of the rows
+    month_of_year = months % 12
+    diffs = np.diff(months)
     if len(diffs) == 0:
         return "Y" if month_of_year[0] == 0 else "M"
     step = reduce(math.gcd, diffs.astype(int).tolist())
@@ -165,6 +167,16 @@ def _frequency(months: np.ndarray, declared: str | None, sid: str, where: str) -
             f"{where}, series '{sid}': mixed frequencies, yearly January dates alongside "
             "monthly ones. Split the annual and monthly data into separate series, or add a "
             "'frequency' column if these really are monthly values with gaps."
+        )
+    # Likewise four quarter starts three months apart (a year of quarterly observations)
+    # beside month-to-month steps: the series changes frequency.
+    quarterly = [(diffs[i:i + 3] == 3).all() and (month_of_year[i:i + 4] % 3 == 0).all()
+                 for i in range(len(diffs) - 2)]
+    if any(quarterly) and (diffs == 1).any():
+        raise DataError(
+            f"{where}, series '{sid}': mixed frequencies, a run of quarterly dates alongside "
+            "monthly ones. Split the quarterly and monthly data into separate series, or add "
+            "a 'frequency' column if these really are monthly values with gaps."
         )
     return "M"
 
@@ -278,6 +290,13 @@ def canonicalize(table: pd.DataFrame, where: str = "Data", *, unit: str = "",
         if empty.any():
             raise DataError(f"{_at(where, table, empty)}: empty '{col}'. Every row needs a "
                             f"{col} (e.g. 'World' or 'total').")
+        # Ids join the key with '/', so ('A/B', 'C') and ('A', 'B/C') would be one series.
+        slash = table[col].str.contains("/", regex=False) & table["flow"].ne("unspecified")
+        if slash.any():
+            raise DataError(f"{_at(where, table, slash)}: '{col}' "
+                            f"{table.loc[slash, col].iloc[0]!r} contains '/', which joins the "
+                            "parts of a series id. Write it another way (e.g. 'Bosnia and "
+                            "Herzegovina', 'A-B').")
     table["date"] = _parse_dates(table, where)
     table["value"] = _parse_values(table, where)
     negative = table["flow"].isin(["exports", "imports"]) & (table["value"] < 0)
