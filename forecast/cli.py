@@ -1,29 +1,58 @@
 """The ``forecast`` command line: a thin layer over the Python API.
 
-Errors a user can fix (bad data, bad options) print one line ``error: ...`` on stderr
-and exit with code 2; nothing else is printed for them. Any other exception is a bug
-and keeps its traceback.
+Every failure ends in one line on stderr and an exit code, decided in one place
+(:func:`_failure`): ``error: ...`` and 2 for what the user can fix (bad data, options,
+paths, artifacts), ``error: ...`` and 1 for a failure of the machine (a full disk, no
+memory), and ``internal error: ... (please report)`` and 1 for anything else, a bug;
+``--debug`` adds its traceback. Text from users' files is printed with control and bidi
+characters escaped, so a series name cannot forge lines or reorder a label.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
+import traceback
+import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from forecast import __version__, datasets
+from forecast._text import printable, spreadsheet_safe
 from forecast.data import read_csv, select, summarize
 from forecast.errors import ArtifactError, ConfigError, DataError
+from forecast.models.base import MAX_H, check_levels
 
-USER_ERRORS = (DataError, ConfigError, ArtifactError, FileNotFoundError, PermissionError)
+USER_ERRORS = (DataError, ConfigError, ArtifactError, ValueError)
 
 
 def _print_table(frame: pd.DataFrame) -> None:
+    frame = frame.copy()
+    for col in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].map(lambda v: v if v is None else printable(v))
     with pd.option_context("display.max_rows", 500, "display.max_columns", 20,
                            "display.width", 160, "display.max_colwidth", 60):
         print(frame.to_string(index=False))
+
+
+def _output_file(path: str, option: str = "--out") -> Path:
+    """Check a file path to write before any work is done."""
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigError(f"{option} '{path}' is a folder; name a file, e.g. "
+                          f"'{target / 'out.csv'}'.")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"{option} '{path}': '{parent}' is a file, so nothing can "
+                                  "be written below it. Name a path inside a folder.")
+            break
+    return target
 
 
 def _data_list(args: argparse.Namespace) -> int:
@@ -71,11 +100,12 @@ def _trade_series(frame: pd.DataFrame, ids: Sequence[str] | None) -> dict[str, p
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from forecast._io import atomic_open
+    from forecast._io import write_csv
     from forecast.backtest import Splitter, backtest
     from forecast.metrics import evaluate
     from forecast.models import available
 
+    _output_file(args.out)
     frame = _load_input(args)
     series = _trade_series(frame, args.series)
     names = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -84,26 +114,47 @@ def _backtest(args: argparse.Namespace) -> int:
         raise ConfigError(f"Unknown model(s) {', '.join(unknown)} in --models. Choose from "
                           f"{', '.join(available())}.")
     first = next(iter(series.values()))
-    h = args.h or {"M": 12, "Q": 4}.get(first.index.freqstr[0], 1)
+    h = args.h if args.h is not None else {"M": 12, "Q": 4}.get(first.index.freqstr[0], 1)
     try:
-        cv = Splitter(h=h, step=args.step or h, n_windows=args.windows,
+        cv = Splitter(h=h, step=args.step if args.step is not None else h,
+                      n_windows=args.windows,
                       refit_every=args.refit_every)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    for sid, y in list(series.items()):
+        if y.isna().any():  # as the main job does: the span after the last gap
+            last_gap = y.index[y.isna()][-1]
+            series[sid] = y = y.loc[last_gap + 1:]
+            print(printable(f"note: {sid} has gaps until {last_gap}; backtesting the "
+                            f"{len(y)} periods after them (gaps are not filled)"))
+        try:
+            cv.cutoffs(y.index)
+        except ValueError as exc:
+            raise ConfigError(f"Series '{sid}': {exc}") from None
     result = backtest(names, series, cv, n_jobs=args.jobs, backend=args.backend,
                       progress=not args.quiet)
-    with atomic_open(args.out) as fh:
-        result.forecasts.to_csv(fh, index=False)
+    if result.forecasts.empty:
+        first = result.failed.iloc[0] if not result.failed.empty else None
+        detail = f" (e.g. {first['model']} on {first['series_id']}: {first['error']})" \
+            if first is not None else ""
+        raise DataError(f"No fold of any model completed, so nothing was written{detail}.")
+    write_csv(args.out, result.forecasts)
     board = evaluate(result.forecasts, ["mase", "rmsse", "mape", "coverage_80",
                                         "coverage_95"]).sort_values("mase")
-    folds = result.folds.groupby("model")["error"].apply(lambda e: int((e != "").sum()))
+    folds = result.folds.groupby("model", observed=True)["error"].apply(
+        lambda e: int((e != "").sum()))
     board["failed_folds"] = board["model"].map(folds).fillna(0).astype(int)
-    print(f"Backtest: {len(series)} series, {len(names)} models, h={h}, "
-          f"{args.windows} windows; forecasts written to {args.out}")
+    run = result.folds.groupby("series_id", observed=True)["cutoff"].nunique()
+    ran = f"{run.min()}" if run.min() == run.max() else f"{run.min()} to {run.max()}"
+    windows = f"{args.windows} windows" if run.min() == args.windows else (
+        f"{args.windows} windows asked, {ran} run (the series are too short for more)")
+    print(f"Backtest: {len(series)} series, {len(names)} models, h={h}, step={cv.step}, "
+          f"{windows}; forecasts written to {args.out}")
     _print_table(board.round(3))
     if not result.failed.empty:
-        print(f"{len(result.failed)} fold(s) failed, e.g. {result.failed.iloc[0]['model']} on "
-              f"{result.failed.iloc[0]['series_id']}: {result.failed.iloc[0]['error'][:160]}")
+        first = result.failed.iloc[0]
+        print(f"{len(result.failed)} fold(s) failed, e.g. {first['model']} on "
+              f"{printable(first['series_id'])}: {printable(first['error'])}")
     return 1 if len(result.failed) == len(result.folds) else 0
 
 
@@ -128,10 +179,7 @@ def _fit(args: argparse.Namespace) -> int:
     frame = _load_input(args)
     y = select(frame, args.series)
     params = dict(_param(p) for p in args.param or [])
-    try:
-        model = get(args.model, **params)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    model = get(args.model, **params)
     model.fit(y)
     path = ModelStore(args.store).save(model, metadata={"source": args.dataset or args.csv},
                                        keep_data=not args.no_data)
@@ -140,20 +188,19 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from forecast._io import atomic_open
+    from forecast._io import write_csv
     from forecast.artifacts import load
 
-    model = load(args.path, strict=args.strict)
-    try:
-        forecast = model.predict(args.h, level=tuple(args.level))
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
     if args.out:
-        with atomic_open(args.out) as fh:
-            forecast.to_csv(fh, index=False)
+        _output_file(args.out)
+    check_levels(args.level)
+    model = load(args.path, strict=args.strict)
+    forecast = model.predict(args.h, level=tuple(args.level))
+    if args.out:
+        write_csv(args.out, forecast)
         print(f"{len(forecast)} rows written to {args.out}")
     else:
-        print(forecast.to_csv(index=False), end="")
+        print(spreadsheet_safe(forecast).to_csv(index=False), end="")
     return 0
 
 
@@ -167,7 +214,7 @@ def _models(args: argparse.Namespace) -> int:
         if table.empty:
             print(f"No saved models in {store.root}.")
         else:
-            _print_table(table.drop(columns=["path"]))
+            _print_table(table.drop(columns=["path"]).astype(object).fillna(""))
     elif args.models_command == "show":
         import json
 
@@ -223,23 +270,29 @@ def _risk(args: argparse.Namespace) -> int:
     if table.empty:
         raise ConfigError("The data hold no exports series to assess.")
     if args.json:
-        print(json.dumps(table.to_dict(orient="records"), indent=2, default=str))
+        from forecast.report import _clean
+
+        print(json.dumps(_clean(table.to_dict(orient="records")), indent=2, default=str,
+                         allow_nan=False))
     else:
-        _print_table(table.drop(columns=["reasons"]))
+        _print_table(table.drop(columns=["reasons", "notes"], errors="ignore"))
         for _, row in table.iterrows():
             label = f"[{row['scenario']}] " if "scenario" in row else ""
-            print(f"\n{label}{row['series_id']}: {row['reasons']}")
+            print(f"\n{printable(label + str(row['series_id']))}: "
+                  f"{printable(row['reasons'])}")
+            if row.get("notes"):
+                print(f"  notes: {printable(row['notes'])}")
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from forecast.config import load_config
-    from forecast.pipeline import run
+    from forecast.pipeline import new_run_dir, run
 
     config = load_config(args.config)
-    out = args.out or f"reports/{dt.datetime.now():%Y%m%d-%H%M%S}"
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ConfigError(f"--out '{args.out}' is a file; name a folder for the run's outputs.")
+    out = args.out or new_run_dir("reports")
     result = run(config, out, refit=args.refit, n_jobs=args.jobs, store=args.store,
                  progress=not args.quiet)
     rows = []
@@ -257,20 +310,57 @@ def _run(args: argparse.Namespace) -> int:
     print(f"Report: {result.out_dir / 'report.html'}")
     for s in result.series:
         for err in s.errors:
-            print(f"failed: {s.spec.id}: {' '.join(err.split())[:200]}", file=sys.stderr)
+            print(printable(f"failed: {s.spec.id}: {' '.join(err.split())}"), file=sys.stderr)
     return 1 if result.failed else 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the package's error grammar: one ``error:`` line, exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"error: {printable(message)} (see `{self.prog} --help`)\n")
+        sys.exit(2)
+
+
+def _bounded(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in [low, high]."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            raise argparse.ArgumentTypeError(f"{value} is out of range; give a whole number "
+                                             f"{span}")
+        return value
+
+    return parse
+
+
+def _level(text: str) -> float:
+    try:
+        value = float(text)
+        check_levels(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc) if "level" in str(exc) else
+                                         f"{text!r} is not a number") from None
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``forecast`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="forecast",
         description="Forecast trade series, backtest models and assess export risk.")
     parser.add_argument("--version", action="version", version=f"forecast {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--debug", action="store_true",
+                        help="print the traceback of an internal error")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     data = sub.add_parser("data", help="list, show and validate datasets")
-    data_sub = data.add_subparsers(dest="data_command", required=True)
+    data_sub = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     p = data_sub.add_parser("list", help="one line per bundled dataset")
     p.set_defaults(func=_data_list)
     p = data_sub.add_parser("show", help="summary of a bundled dataset, or one series")
@@ -290,11 +380,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--series", nargs="+", help="series ids (default: every trade series)")
     p.add_argument("--models", default="snaive,ets,arima,theta",
                    help="comma-separated registry names")
-    p.add_argument("--h", type=int, help="horizon (default: 12 monthly, 4 quarterly, 1 annual)")
-    p.add_argument("--windows", type=int, default=4, help="number of folds")
-    p.add_argument("--step", type=int, help="periods between cutoffs (default: h)")
-    p.add_argument("--refit-every", type=int, default=1)
-    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--h", type=_bounded(1, MAX_H),
+                   help="horizon (default: 12 monthly, 4 quarterly, 1 annual)")
+    p.add_argument("--windows", type=_bounded(1, 1000), default=4, help="number of folds")
+    p.add_argument("--step", type=_bounded(1, MAX_H),
+                   help="periods between cutoffs (default: h)")
+    p.add_argument("--refit-every", type=_bounded(1), default=1)
+    p.add_argument("--jobs", type=_bounded(1), default=1,
+                   help="parallel tasks (capped at the CPUs and the number of tasks)")
     p.add_argument("--backend", choices=["loky", "dask"], default="loky")
     p.add_argument("--out", required=True, help="CSV file for the tidy forecasts")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -317,7 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", choices=datasets.names(),
                    help="default: China's annual totals with the US flows")
     p.add_argument("--csv", help="a canonical CSV with exports (and imports) series")
-    p.add_argument("--year", type=int, help="outlook year (default: after the last complete)")
+    p.add_argument("--year", type=_bounded(1900, 2200),
+                   help="outlook year (default: after the last complete)")
     p.add_argument("--scenario", help="JSON or TOML file of named shocks per series")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=_risk)
@@ -326,22 +420,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="TOML file (default: the shipped config, bundled data)")
     p.add_argument("--out", help="output folder (default: reports/<run-id>)")
     p.add_argument("--refit", action="store_true", help="refit even if saved models match")
-    p.add_argument("--jobs", type=int, default=1, help="parallel backtest tasks")
+    p.add_argument("--jobs", type=_bounded(1), default=1,
+                   help="parallel backtest tasks (capped at the CPUs and the tasks)")
     p.add_argument("--store", help=store_help)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_run)
 
     p = sub.add_parser("predict", help="forecast from a saved artifact")
     p.add_argument("path", help="artifact directory printed by `forecast fit`")
-    p.add_argument("--h", type=int, required=True, help="periods ahead")
-    p.add_argument("--level", type=float, nargs="+", default=[80, 95])
+    p.add_argument("--h", type=_bounded(1, MAX_H), required=True, help="periods ahead")
+    p.add_argument("--level", type=_level, nargs="+", default=[80, 95],
+                   help="interval levels in percent (default: 80 95)")
     p.add_argument("--out", help="CSV file (default: standard output)")
     p.add_argument("--strict", action="store_true",
                    help="refuse artifacts written with other library versions")
     p.set_defaults(func=_predict)
 
     p = sub.add_parser("models", help="list, show or prune saved models")
-    models_sub = p.add_subparsers(dest="models_command", required=True)
+    models_sub = p.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
     q = models_sub.add_parser("list")
     q.add_argument("--store", help=store_help)
     q.set_defaults(func=_models)
@@ -350,14 +446,33 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--store", help=store_help)
     q.set_defaults(func=_models)
     q = models_sub.add_parser("prune")
-    q.add_argument("--keep", type=int, default=3, help="newest versions to keep per model")
+    q.add_argument("--keep", type=_bounded(1), default=3,
+                   help="newest versions to keep per model")
     q.add_argument("--store", help=store_help)
     q.set_defaults(func=_models)
     return parser
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    return printable(" ".join(str(exc).split()))
+
+
+def _failure(exc: BaseException) -> tuple[int, str]:
+    """The one place that maps an exception to its exit code and its line on stderr."""
+    if isinstance(exc, USER_ERRORS):
+        return 2, f"error: {_one_line(exc)}"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS,
+                                                    errno.EIO):
+        where = f" '{exc.filename}'" if exc.filename else ""
+        return 1, (f"error: could not write{where}: {exc.strerror}. Free space (or choose "
+                   "another folder) and run again; earlier outputs were left as they were.")
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return 2, f"error: {printable(exc.filename)}: {exc.strerror}."
+    if isinstance(exc, MemoryError):
+        return 1, ("error: out of memory. Ask for fewer paths, a shorter horizon or fewer "
+                   "series at once.")
+    return 1, (f"internal error: {type(exc).__name__}: {_one_line(exc)} (please report "
+               "this; rerun with --debug for the traceback)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -371,18 +486,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 for an error the user can fix, 1 when the job ran but
-        some of its parts failed.
+        0 on success; 2 for an error the user can fix (one ``error:`` line on stderr);
+        1 when the job ran but some of its parts failed, or the machine failed it (a
+        full disk, no memory), or on an internal error; 130 when interrupted.
     """
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return exc.code if isinstance(exc.code, int) else 2
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
-    except USER_ERRORS as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
-        return 2
+        with warnings.catch_warnings():
+            if not args.debug:  # numerical chatter of the estimators, not the user's concern
+                from statsmodels.tools.sm_exceptions import ModelWarning
+
+                warnings.simplefilter("ignore", RuntimeWarning)
+                warnings.simplefilter("ignore", ModelWarning)
+            return func(args)
     except BrokenPipeError:  # e.g. `forecast data show ... | head`
+        with open(os.devnull, "w") as devnull:  # keep Python's exit flush quiet
+            os.dup2(devnull.fileno(), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        code, line = _failure(exc)
+        if args.debug:
+            traceback.print_exc()
+        print(line, file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

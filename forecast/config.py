@@ -56,22 +56,47 @@ def _default() -> dict:
     return tomllib.loads(text)
 
 
-def _int(run: dict, key: str, low: int) -> int:
+MAX_PATHS = 100_000  # per outlook; beyond it memory, not precision, is what grows
+
+_SERIES_KEYS = {"id", "dataset", "csv", "driver"}
+_DRIVER_KEYS = {"id", "dataset", "csv"}
+
+
+def _int(run: dict, key: str, low: int, high: int | None = None) -> int:
     value = run[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(f"Config key 'run.{key}' must be an integer of at least {low}. "
-                          f"Got {value!r}.")
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (
+            high is not None and value > high):
+        span = f"from {low} to {high:,}" if high is not None else f"of at least {low}"
+        raise ConfigError(f"Config key 'run.{key}' must be an integer {span}. Got {value!r}.")
     return value
 
 
-def _source(entry: dict, where: str, prefix: str = "") -> tuple[str | None, str | None]:
+def _source(entry: dict, where: str, base: Path | None, known: set[str]
+            ) -> tuple[str | None, str | None]:
+    """The entry's dataset or CSV; a relative CSV path is read from the config's folder."""
+    unknown = sorted(set(entry) - known)
+    if unknown:
+        raise ConfigError(f"Config key(s) {', '.join(f'{where}.{k}' for k in unknown)} "
+                          f"unknown (a typo?). Known: {', '.join(sorted(known))}.")
     dataset, csv = entry.get("dataset"), entry.get("csv")
     if (dataset is None) == (csv is None):
-        raise ConfigError(f"Config key '{where}' needs exactly one of '{prefix}dataset' (a "
-                          f"bundled dataset) and '{prefix}csv' (a file path).")
+        raise ConfigError(f"Config key '{where}' needs exactly one of 'dataset' (a bundled "
+                          "dataset) and 'csv' (a file path).")
     if dataset is not None and dataset not in datasets.names():
         raise ConfigError(f"Config key '{where}.dataset' is {dataset!r}; choose one of "
                           f"{', '.join(datasets.names())}.")
+    if csv is not None:
+        if not isinstance(csv, str) or not csv:
+            raise ConfigError(f"Config key '{where}.csv' must be a file path string.")
+        path = Path(csv).expanduser()
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        if not path.is_file():
+            raise ConfigError(f"Config key '{where}.csv': file '{path}' does not exist"
+                              + (f" (relative paths are read from the config file's folder, "
+                                 f"'{base}')" if base is not None and not Path(csv).is_absolute()
+                                 else "") + ".")
+        csv = str(path)
     return dataset, csv
 
 
@@ -79,11 +104,14 @@ def load_config(path: str | Path | None = None) -> RunConfig:
     """Load the default configuration, merged with the TOML file at ``path`` if given.
 
     Keys of ``[run]`` override the default one by one; a ``[[series]]`` list replaces
-    the default list.
+    the default list. Unknown keys are refused (a typo must not be lost), and a relative
+    ``csv`` path is read from the config file's folder, which must hold the file.
     """
     raw = _default()
+    base = None
     if path is not None:
         file = Path(path)
+        base = file.resolve().parent
         if not file.is_file():
             raise ConfigError(f"Config file '{file}' does not exist. Check the --config path.")
         try:
@@ -120,7 +148,7 @@ def load_config(path: str | Path | None = None) -> RunConfig:
         where = f"series[{i}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise ConfigError(f"Config key '{where}.id' must be a series id string.")
-        dataset, csv = _source(entry, where)
+        dataset, csv = _source(entry, where, base, _SERIES_KEYS)
         driver = entry.get("driver")
         d_id = d_ds = d_csv = None
         if driver is not None:
@@ -128,9 +156,9 @@ def load_config(path: str | Path | None = None) -> RunConfig:
                 raise ConfigError(f"Config key '{where}.driver' must be a table with 'id' and "
                                   "'dataset' or 'csv'.")
             d_id = driver["id"]
-            d_ds, d_csv = _source(driver, f"{where}.driver")
+            d_ds, d_csv = _source(driver, f"{where}.driver", base, _DRIVER_KEYS)
         specs.append(SeriesSpec(entry["id"], dataset, csv, d_id, d_ds, d_csv))
-    return RunConfig(seed=_int(run, "seed", 0), n_paths=_int(run, "n_paths", 100),
+    return RunConfig(seed=_int(run, "seed", 0), n_paths=_int(run, "n_paths", 100, MAX_PATHS),
                      candidates=tuple(candidates),
                      ensemble_size=_int(run, "ensemble_size", 1),
                      windows=_int(run, "windows", 1), outlook_year=_int(run, "outlook_year", 0),

@@ -8,9 +8,11 @@ package version) unless ``refit`` is asked for.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +21,12 @@ import numpy as np
 import pandas as pd
 
 from forecast import __version__, datasets
+from forecast._text import printable
 from forecast.artifacts import load, read_manifest
 from forecast.backtest import Splitter, backtest, weights_from_scores
 from forecast.config import RunConfig, SeriesSpec
 from forecast.data import read_csv, select, summarize
-from forecast.errors import DataError
+from forecast.errors import ConfigError, DataError
 from forecast.metrics import evaluate
 from forecast.models import AutoARIMA, Ensemble, get
 from forecast.models.base import fingerprint, season_length_for
@@ -33,7 +36,7 @@ from forecast.risk.indicators import USD_BILLION
 from forecast.scenarios import step_path
 from forecast.store import ModelStore
 
-__all__ = ["RunResult", "SeriesResult", "run"]
+__all__ = ["RunResult", "SeriesResult", "new_run_dir", "run"]
 
 log = logging.getLogger("forecast")
 
@@ -73,6 +76,41 @@ class RunResult:
     def failed(self) -> bool:
         """Whether any series or stage failed."""
         return any(s.errors for s in self.series)
+
+
+def new_run_dir(base: str | Path = "reports") -> Path:
+    """Create and return a new, unique run folder ``<base>/<YYYYmmdd-HHMMSS>-<6 hex>``.
+
+    The folder is created atomically (``mkdir`` without ``exist_ok``), so two runs started
+    in the same second never share a folder.
+    """
+    root = Path(base)
+    root.mkdir(parents=True, exist_ok=True)
+    while True:
+        folder = root / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+
+
+class _LogFormatter(logging.Formatter):
+    """One record, one line: control and bidi characters in names become escapes."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
+class _RunLog(logging.FileHandler):
+    """The run's log file; when it cannot be written (a full disk), it stops quietly.
+
+    logging's default prints a traceback to stderr for every record that fails; the
+    outputs' own writes report the disk error once, as the run's error.
+    """
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.setLevel(logging.CRITICAL + 1)
 
 
 def _progress(items: list, desc: str, show: bool) -> Iterable:
@@ -144,6 +182,12 @@ def _select(res: SeriesResult, config: RunConfig) -> list[str]:
             res.notes.append("the driver improved ARIMA's backtest MASE; the ensemble's ARIMA "
                              "member uses it (held at its last value in forecasts)")
     if scores.empty:
+        ran = res.backtest is not None and not res.backtest.empty
+        scale = res.backtest["scale_mae"] if ran else None
+        if ran and (scale == 0).all():
+            raise DataError(f"Series {res.spec.id}: the backtest ran, but the in-sample "
+                            "seasonal-naive error is zero in every fold (a constant or exactly "
+                            "repeating series), so MASE cannot rank the models. Check the data.")
         raise DataError(f"No candidate model completed a backtest fold on {res.spec.id}.")
     res.weights = weights_from_scores(scores, top=config.ensemble_size)
     return list(res.weights)
@@ -269,9 +313,15 @@ def run(config: RunConfig, out_dir: str | Path, *, refit: bool = False, n_jobs: 
     from forecast.report import write_outputs
 
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"The output folder '{out}' is a file. Name a folder (it is "
+                          "created if missing).")
     out.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(out / "run.log", mode="w", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    # A summary left by an earlier run in this folder must not vouch for this run's
+    # outputs if it is interrupted: the new one is written last.
+    (out / "summary.json").unlink(missing_ok=True)
+    handler = _RunLog(out / "run.log", mode="w", encoding="utf-8")
+    handler.setFormatter(_LogFormatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     model_store = ModelStore(store)

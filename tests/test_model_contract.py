@@ -87,7 +87,7 @@ def test_bad_inputs(name, y):
         model.fit(y.iloc[:1])
     fitted = get(name).fit(y)
     for h in (0, -1, 1.5, True):
-        with pytest.raises(ValueError, match="'h' parameter must be a positive int"):
+        with pytest.raises(ValueError, match="'h' parameter must be an int from 1"):
             fitted.predict(h)
     with pytest.raises(ValueError, match="'level' parameter"):
         fitted.predict(3, level=(80, 120))

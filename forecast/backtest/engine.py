@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -250,7 +251,8 @@ def backtest(models: object, data: object, cv: Splitter, X: pd.DataFrame | None 
     crps_paths : int, default 0
         Paths per fold for CRPS (0 skips it).
     n_jobs : int, default 1
-        Parallel tasks (one task is one series x model).
+        Parallel tasks (one task is one series x model); -1 for one per CPU. Except on
+        Dask, capped at the number of CPUs and of tasks.
     backend : {"loky", "threading", "dask"}, default "loky"
         joblib back end; "dask" uses the current dask.distributed client, or a local
         cluster for the duration of the call.
@@ -284,6 +286,9 @@ def backtest(models: object, data: object, cv: Splitter, X: pd.DataFrame | None 
         for name, model in model_map.items():
             tasks.append(delayed(_run_task)(sid, y, name, model, folds, X, exog, X_vintages,
                                             x_model, levels, crps_paths, seed))
+    if backend != "dask":  # a cluster's size is its own; locally, more workers than CPUs
+        cpus = os.cpu_count() or 1  # or tasks only cost start-up time and memory
+        n_jobs = max(1, min(cpus if n_jobs < 0 else n_jobs, cpus, len(tasks)))
     frames, records = [], []
     with _backend(backend, n_jobs):
         runner = Parallel(n_jobs=n_jobs, return_as="generator") if backend == "dask" else \

@@ -50,7 +50,8 @@ class RiskReport:
                "score": round(self.score, 1) if self.score == self.score else None,
                "level": self.level, "verdict": self.verdict,
                "p_growth_ge_0": None, "expected_growth": None,
-               "reasons": "; ".join(self.reasons) or "no driver far from its history"}
+               "reasons": "; ".join(self.reasons) or "no driver far from its history",
+               "notes": "; ".join(self.notes)}
         if self.outlook is not None and len(self.outlook):
             o = self.outlook.iloc[0]
             out["p_growth_ge_0"] = round(float(o["p_growth_ge_0"]), 3)

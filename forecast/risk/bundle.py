@@ -21,7 +21,8 @@ __all__ = ["assess_frame", "scenario_outlooks"]
 
 
 def _outlook(series: pd.Series, model: str, year: int | None, shock: float,
-             seed: int) -> pd.DataFrame | None:
+             seed: int, notes: list[str]) -> pd.DataFrame | None:
+    """The outlook, or None with the reason appended to ``notes``."""
     tail = series
     gaps = tail.index[tail.isna()]
     if len(gaps):  # models other than structural need a gap-free span: the one after it
@@ -29,7 +30,8 @@ def _outlook(series: pd.Series, model: str, year: int | None, shock: float,
     try:
         fitted = get(model).fit(tail)
         return outlook(fitted, tail, year=year, random_state=seed, shock=shock)
-    except ValueError:
+    except ValueError as exc:
+        notes.append(f"no outlook for {series.name}: {exc}")
         return None
 
 
@@ -65,13 +67,15 @@ def assess_frame(frame: pd.DataFrame, *, model: str = "ensemble", year: int | No
         rep, par, prod = (keyed.loc[sid, c] for c in ("reporter", "partner", "product"))
         imp_id = f"{rep}/{par}/imports/{prod}"
         imports = series.get(imp_id)
-        ox = _outlook(series[sid], model, year, shocks.get(sid, 0.0), seed)
+        notes: list[str] = []
+        ox = _outlook(series[sid], model, year, shocks.get(sid, 0.0), seed, notes)
         pair_year = int(ox["year"].iloc[0]) if ox is not None else year
-        om = _outlook(imports, model, pair_year, shocks.get(imp_id, 0.0), seed) \
+        om = _outlook(imports, model, pair_year, shocks.get(imp_id, 0.0), seed, notes) \
             if imports is not None else None
         partners = partner_flows.get(rep) if par in ("World", "Total") else None
         report = assess(series[sid], imports, partners=partners, export_outlook=ox,
                         import_outlook=om)
+        report.notes.extend(notes)
         if keyed.loc[sid, "mirror_of"]:
             report.notes.append(f"mirror data: {keyed.loc[sid, 'mirror_of']} stands in for "
                                 f"{sid}")
