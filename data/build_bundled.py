@@ -166,6 +166,100 @@ def build_calendar() -> None:
             writer.writerow([year, day.isoformat()])
 
 
+# Membership of the groupings GACC publishes, by ISO3, as in the table's footnotes (China
+# itself excluded). A test checks that the members add up to the published grouping in
+# every month; Belt-and-Road is left undeclared (its list is long and changed in 2025).
+GROUPINGS = {
+    "ASEAN": "BRN KHM IDN LAO MYS MMR PHL SGP THA VNM",
+    "European Union": "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX "
+                      "MLT NLD POL PRT ROU SVK SVN ESP SWE",
+    "RCEP": "BRN KHM IDN LAO MYS MMR PHL SGP THA VNM JPN KOR AUS NZL",
+    "APEC": "AUS BRN CAN CHL HKG IDN JPN KOR MYS MEX NZL PNG PER PHL RUS SGP TWN THA USA VNM",
+}
+# Comtrade's reporter names that differ from GACC's English names. "Other Asia, nes" is
+# Comtrade's label for Taiwan; "China" (China's own imports of its re-imports) is left out.
+COMTRADE_NAMES = {
+    "Bolivia (Plurinational State of)": "Bolivia", "Bosnia Herzegovina": "Bosnia and Herzegovina",
+    "Brunei Darussalam": "Brunei", "Cayman Isds": "Cayman Islands",
+    "Central African Rep.": "Central African Republic", "China, Hong Kong SAR": "Hong Kong",
+    "China, Macao SAR": "Macao", "Congo": "Republic of the Congo", "Curaçao": "Curacao",
+    "Côte d'Ivoire": "Cote d'Ivoire", "Dem. Rep. of the Congo": "Democratic Republic of the Congo",
+    "Dominican Rep.": "Dominican Republic", "Lao People's Dem. Rep.": "Laos",
+    "Other Asia, nes": "Taiwan", "Rep. of Korea": "South Korea", "Rep. of Moldova": "Moldova",
+    "Russian Federation": "Russia", "Solomon Isds": "Solomon Islands",
+    "State of Palestine": "Palestine", "Türkiye": "Turkey", "USA": "United States",
+    "United Rep. of Tanzania": "Tanzania", "Viet Nam": "Vietnam",
+}
+PARTNER_FILE = "china_trade_by_partner_monthly_gacc.csv"
+
+
+def build_partners(shared: Path) -> None:
+    """GACC's monthly partner table: month values, the structure, and the year-to-date rows."""
+    rows = _read(shared / PARTNER_FILE)
+    _write("china_partner_monthly.csv", [
+        {"reporter": "China", "partner": r["partner"], "flow": r["flow"], "product": "total",
+         "date": r["date"], "value": r["value"], "unit": r["unit"],
+         "adjustment": r["adjustment"], "source": f"{PARTNER_FILE}#{r['source_id']}"}
+        for r in rows if r["basis"] == "month"])
+    structure, order = {}, 0
+    for r in rows:
+        if r["partner"] not in structure:
+            structure[r["partner"]] = {"partner": r["partner"], "kind": r["partner_kind"],
+                                       "continent": r["continent"], "iso3": r["partner_iso3"],
+                                       "name_zh": r["partner_zh"], "order": str(order)}
+            order += 1
+    by_iso = {v["iso3"]: v for v in structure.values() if v["iso3"]}
+    for group, members in GROUPINGS.items():
+        for iso in members.split():
+            entry = by_iso[iso]
+            entry["groupings"] = ";".join(filter(None, [entry.get("groupings", ""), group]))
+    cols = ["partner", "kind", "continent", "iso3", "groupings", "name_zh", "order"]
+    with (HERE / "partner_structure.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
+        writer.writeheader()
+        for entry in structure.values():
+            writer.writerow({c: entry.get(c, "") for c in cols})
+    cols = ["date", "partner", "flow", "value_ytd", "ytd_yoy_pct", "unit"]
+    with (HERE / "china_partner_ytd.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            if r["basis"] == "ytd":
+                writer.writerow({"date": r["date"], "partner": r["partner"], "flow": r["flow"],
+                                 "value_ytd": r["value"], "ytd_yoy_pct": r["ytd_yoy_pct"],
+                                 "unit": r["unit"]})
+
+
+def build_partner_mirrors(shared: Path) -> None:
+    """Partner-reported imports from China (Comtrade, CIF) and China-reported annual series."""
+    fname = "partner_imports_from_china_annual_comtrade.csv"
+    out = []
+    for r in _read(shared / fname):
+        if r["reporter"] == "China":
+            continue
+        out.append({
+            "reporter": "China", "partner": COMTRADE_NAMES.get(r["reporter"], r["reporter"]),
+            "flow": "exports", "product": "total", "date": r["date"], "value": r["value"],
+            "unit": r["unit"], "adjustment": r["adjustment"],
+            "source": f"{fname}#{r['source_id']}",
+            "mirror_of": f"{r['reporter']}/China/imports",
+            "note": "partner-reported imports from China, CIF"})
+    _write("partner_mirror_annual.csv", out)
+    fname = "china_exports_to_selected_partners_annual_comtrade.csv"
+    _write("china_selected_partners_annual.csv", [
+        {"reporter": "China", "partner": COMTRADE_NAMES.get(r["partner"], r["partner"]),
+         "flow": "exports", "product": "total", "date": r["date"], "value": r["value"],
+         "unit": r["unit"], "adjustment": r["adjustment"],
+         "source": f"{fname}#{r['source_id']}", "note": "China-reported, FOB (Comtrade)"}
+        for r in _read(shared / fname)])
+    fname = "china_total_trade_monthly_customs_1983_2013.csv"
+    _write("china_total_monthly_1983.csv", [
+        {"reporter": "China", "partner": "World", "flow": r["flow"], "product": "total",
+         "date": r["date"], "value": r["value"], "unit": r["unit"],
+         "adjustment": r["adjustment"], "source": f"{fname}#{r['source_id']}"}
+        for r in _read(shared / fname)])
+
+
 def write_manifest() -> None:
     files = {}
     for path in sorted(HERE.glob("*.csv")):
@@ -184,6 +278,8 @@ def main() -> None:
     build_monthly(args.shared)
     build_annual(args.shared)
     build_tariffs(args.shared)
+    build_partners(args.shared)
+    build_partner_mirrors(args.shared)
     if args.calendar:
         build_calendar()
     write_manifest()
