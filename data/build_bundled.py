@@ -167,10 +167,12 @@ def build_calendar() -> None:
 
 
 # Membership of the groupings GACC publishes, by ISO3, as in the table's footnotes (China
-# itself excluded). A test checks that the members add up to the published grouping in
-# every month; Belt-and-Road is left undeclared (its list is long and changed in 2025).
+# itself excluded); ISO3@YYYY-MM marks a member from that month's table on (Timor-Leste
+# joined ASEAN on 2025-10-26; GACC counts it from the October table). A test checks that
+# the members in force add up to the published grouping in every month; Belt-and-Road is
+# left undeclared (its list is long and changed in 2025).
 GROUPINGS = {
-    "ASEAN": "BRN KHM IDN LAO MYS MMR PHL SGP THA VNM",
+    "ASEAN": "BRN KHM IDN LAO MYS MMR PHL SGP THA VNM TLS@2025-10",
     "European Union": "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX "
                       "MLT NLD POL PRT ROU SVK SVN ESP SWE",
     "RCEP": "BRN KHM IDN LAO MYS MMR PHL SGP THA VNM JPN KOR AUS NZL",
@@ -210,9 +212,11 @@ def build_partners(shared: Path) -> None:
             order += 1
     by_iso = {v["iso3"]: v for v in structure.values() if v["iso3"]}
     for group, members in GROUPINGS.items():
-        for iso in members.split():
+        for item in members.split():
+            iso, _, since = item.partition("@")
             entry = by_iso[iso]
-            entry["groupings"] = ";".join(filter(None, [entry.get("groupings", ""), group]))
+            tag = f"{group}@{since}" if since else group
+            entry["groupings"] = ";".join(filter(None, [entry.get("groupings", ""), tag]))
     cols = ["partner", "kind", "continent", "iso3", "groupings", "name_zh", "order"]
     with (HERE / "partner_structure.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")

@@ -42,6 +42,15 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
             "US tariffs on Chinese goods, monthly (PIIE average; IEEPA add-on)"),
     Dataset("cny_usd_monthly", "cny_usd_monthly.csv",
             "CNY per USD, monthly average 1981-2019 (FRED EXCHUS)"),
+    Dataset("china_partner_monthly", "china_partner_monthly.csv",
+            "China's exports and imports by partner and region, monthly 2024-2025 (GACC)"),
+    Dataset("partner_mirror_annual", "partner_mirror_annual.csv",
+            "Each partner's imports from China, annual 2014-2025 (UN Comtrade mirror, CIF)"),
+    Dataset("china_selected_partners_annual", "china_selected_partners_annual.csv",
+            "China's exports to the US, Brazil, Portugal, Angola, Mozambique, annual 2001-2024 "
+            "(UN Comtrade)"),
+    Dataset("china_total_monthly_1983", "china_total_monthly_1983.csv",
+            "China total exports and imports, monthly 1983-2013 (China Customs)"),
 )}
 
 
