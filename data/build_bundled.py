@@ -166,8 +166,10 @@ def build_calendar() -> None:
             writer.writerow([year, day.isoformat()])
 
 
-# Membership of the groupings GACC publishes, by ISO3, as in the table's footnotes (China
-# itself excluded); ISO3@YYYY-MM marks a member from that month's table on (Timor-Leste
+# Membership of the groupings GACC publishes, by ISO3, as in the table's footnotes.
+# ISO3@YYYY-MM marks a member from that month's table on, ISO3<YYYY-MM one until the month
+# before: CHN is the row of China's re-imports from itself (imports only), which GACC
+# counted in APEC (China being a member) until the grouping rows changed in 2025-03 (Timor-Leste
 # joined ASEAN on 2025-10-26; GACC counts it from the October table). A test checks that
 # the members in force add up to the published grouping in every month; Belt-and-Road is
 # left undeclared (its list is long and changed in 2025).
@@ -176,7 +178,8 @@ GROUPINGS = {
     "European Union": "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX "
                       "MLT NLD POL PRT ROU SVK SVN ESP SWE",
     "RCEP": "BRN KHM IDN LAO MYS MMR PHL SGP THA VNM JPN KOR AUS NZL",
-    "APEC": "AUS BRN CAN CHL HKG IDN JPN KOR MYS MEX NZL PNG PER PHL RUS SGP TWN THA USA VNM",
+    "APEC": "AUS BRN CAN CHL HKG IDN JPN KOR MYS MEX NZL PNG PER PHL RUS SGP TWN THA USA VNM "
+            "CHN<2025-03",
 }
 # Comtrade's reporter names that differ from GACC's English names. "Other Asia, nes" is
 # Comtrade's label for Taiwan; "China" (China's own imports of its re-imports) is left out.
@@ -213,9 +216,9 @@ def build_partners(shared: Path) -> None:
     by_iso = {v["iso3"]: v for v in structure.values() if v["iso3"]}
     for group, members in GROUPINGS.items():
         for item in members.split():
-            iso, _, since = item.partition("@")
+            iso = item.split("@")[0].split("<")[0]
             entry = by_iso[iso]
-            tag = f"{group}@{since}" if since else group
+            tag = group + item[len(iso):]
             entry["groupings"] = ";".join(filter(None, [entry.get("groupings", ""), tag]))
     cols = ["partner", "kind", "continent", "iso3", "groupings", "name_zh", "order"]
     with (HERE / "partner_structure.csv").open("w", newline="", encoding="utf-8") as fh:

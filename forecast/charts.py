@@ -10,7 +10,7 @@ import pandas as pd
 
 from forecast._text import html_text as escape
 
-__all__ = ["fan_chart", "horizon_chart"]
+__all__ = ["bar_chart", "fan_chart", "horizon_chart"]
 
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 720, 260, 64, 16, 28, 32
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -101,5 +101,43 @@ def horizon_chart(errors: pd.DataFrame, title: str) -> str:
     for h in hs[:: max(1, len(hs) // 12)]:
         out.append(f'<text x="{x(h):.1f}" y="{H - 10}" font-size="10" '
                    f'text-anchor="middle">h={int(h)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def bar_chart(labels: list[str], values: list[float], title: str, unit: str,
+              lows: list[float] | None = None, highs: list[float] | None = None) -> str:
+    """Horizontal bars, one per label (negative to the left), with optional whiskers
+    (e.g. an 80% interval) and the value printed beside each bar in ``unit``."""
+    n = len(labels)
+    row, top = 18, PAD_T + 8
+    height = top + row * n + 24
+    ends = [*values, *(lows or []), *(highs or []), 0.0]
+    ends = [v for v in ends if np.isfinite(v)]
+    lo, hi = min(ends), max(ends)
+    pad = 0.08 * (hi - lo or 1)
+    left = 170
+    x = _scale(lo - pad, hi + pad, left, W - 70)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" role="img" '
+           f'class="chart"><title>{escape(title)}</title>',
+           f'<text x="8" y="18" font-size="13" font-weight="bold">{escape(title)}</text>',
+           f'<line x1="{x(0):.1f}" x2="{x(0):.1f}" y1="{top - 4}" y2="{top + row * n}" '
+           'stroke="#888"/>']
+    for i, (label, v) in enumerate(zip(labels, values, strict=True)):
+        yy = top + row * i
+        x0, x1 = sorted((float(x(0)), float(x(v))))
+        colour = COLOURS[0] if v >= 0 else COLOURS[1]
+        out.append(f'<text x="{left - 6}" y="{yy + 12}" font-size="11" '
+                   f'text-anchor="end">{escape(label)}</text>')
+        out.append(f'<rect x="{x0:.1f}" y="{yy + 2}" width="{max(x1 - x0, 0.5):.1f}" '
+                   f'height="{row - 5}" fill="{colour}"><title>{escape(label)}: {v:+.2f} '
+                   f'{escape(unit)}</title></rect>')
+        if lows is not None and highs is not None:
+            out.append(f'<line x1="{x(lows[i]):.1f}" x2="{x(highs[i]):.1f}" y1="{yy + 8}" '
+                       f'y2="{yy + 8}" stroke="#222" stroke-width="1"/>')
+        out.append(f'<text x="{max(x1, float(x(highs[i])) if highs else x1) + 4:.1f}" '
+                   f'y="{yy + 12}" font-size="10">{v:+.2f} {escape(unit)}</text>')
+    out.append(f'<text x="{x(0):.1f}" y="{height - 6}" font-size="10" text-anchor="middle">'
+               f'0 {escape(unit)}</text>')
     out.append("</svg>")
     return "\n".join(out)

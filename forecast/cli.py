@@ -307,10 +307,15 @@ def _run(args: argparse.Namespace) -> int:
     _print_table(pd.DataFrame(rows))
     if not result.risk.empty:
         _print_table(result.risk[["series_id", "score", "level", "verdict"]])
+    if result.partners is not None:
+        for line in result.partners.headline():
+            print(printable(line))
     print(f"Report: {result.out_dir / 'report.html'}")
     for s in result.series:
         for err in s.errors:
             print(printable(f"failed: {s.spec.id}: {' '.join(err.split())}"), file=sys.stderr)
+    for err in result.errors:
+        print(printable(f"failed: {' '.join(err.split())}"), file=sys.stderr)
     return 1 if result.failed else 0
 
 

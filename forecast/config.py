@@ -17,7 +17,7 @@ from forecast import datasets
 from forecast.errors import ConfigError
 from forecast.models import available
 
-__all__ = ["RunConfig", "SeriesSpec", "load_config"]
+__all__ = ["PartnerSpec", "RunConfig", "SeriesSpec", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,17 @@ class SeriesSpec:
 
 
 @dataclass(frozen=True)
+class PartnerSpec:
+    """The partner stage: its table and how the hierarchy is cut."""
+
+    dataset: str | None = "china_partner_monthly"
+    csv: str | None = None
+    top: int = 12
+    groupings: tuple[str, ...] = ("ASEAN", "European Union")
+    method: str = "mint_shrink"
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """A checked run configuration."""
 
@@ -45,6 +56,7 @@ class RunConfig:
     series: tuple[SeriesSpec, ...]
     keep_data: bool
     raw: dict
+    partners: PartnerSpec | None = None
 
     def digest(self) -> str:
         """A stable hash of the configuration (part of the artifact reuse key)."""
@@ -59,6 +71,7 @@ def _default() -> dict:
 MAX_PATHS = 100_000  # per outlook; beyond it memory, not precision, is what grows
 
 _SERIES_KEYS = {"id", "dataset", "csv", "driver"}
+_PARTNER_KEYS = {"enabled", "dataset", "csv", "top", "groupings", "method"}
 _DRIVER_KEYS = {"id", "dataset", "csv"}
 
 
@@ -118,14 +131,20 @@ def load_config(path: str | Path | None = None) -> RunConfig:
             user = tomllib.loads(file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"Config file '{file}' is not valid TOML ({exc}).") from None
-        unknown = sorted(set(user) - {"run", "series"})
+        unknown = sorted(set(user) - {"run", "series", "partners"})
         if unknown:
             raise ConfigError(f"Config file '{file}': unknown section(s) {', '.join(unknown)}; "
-                              "use [run] and [[series]].")
+                              "use [run], [[series]] and [partners].")
         raw = copy.deepcopy(raw)
         raw["run"].update(user.get("run", {}))
         if "series" in user:
             raw["series"] = user["series"]
+        if "partners" in user:
+            if not isinstance(user["partners"], dict):
+                raise ConfigError("Config key 'partners' must be a table ([partners]).")
+            raw["partners"] = {**raw.get("partners", {}), **user["partners"]}
+            if "csv" in user["partners"]:
+                raw["partners"].pop("dataset", None)
     run = raw["run"]
     unknown = sorted(set(run) - {"seed", "n_paths", "candidates", "ensemble_size", "windows",
                                  "outlook_year", "keep_data"})
@@ -158,8 +177,42 @@ def load_config(path: str | Path | None = None) -> RunConfig:
             d_id = driver["id"]
             d_ds, d_csv = _source(driver, f"{where}.driver", base, _DRIVER_KEYS)
         specs.append(SeriesSpec(entry["id"], dataset, csv, d_id, d_ds, d_csv))
-    return RunConfig(seed=_int(run, "seed", 0), n_paths=_int(run, "n_paths", 100, MAX_PATHS),
+    return RunConfig(partners=_partners(raw.get("partners"), base),
+                     seed=_int(run, "seed", 0), n_paths=_int(run, "n_paths", 100, MAX_PATHS),
                      candidates=tuple(candidates),
                      ensemble_size=_int(run, "ensemble_size", 1),
                      windows=_int(run, "windows", 1), outlook_year=_int(run, "outlook_year", 0),
                      series=tuple(specs), keep_data=run["keep_data"], raw=raw)
+
+
+def _partners(entry: dict | None, base: Path | None) -> PartnerSpec | None:
+    """The checked [partners] section, or None when it is disabled."""
+    from forecast.reconcile import METHODS
+
+    if entry is None:
+        return None
+    unknown = sorted(set(entry) - _PARTNER_KEYS)
+    if unknown:
+        raise ConfigError(f"Config key(s) {', '.join('partners.' + k for k in unknown)} "
+                          f"unknown. Known: {', '.join(sorted(_PARTNER_KEYS))}.")
+    enabled = entry.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"Config key 'partners.enabled' must be true or false. Got "
+                          f"{enabled!r}.")
+    if not enabled:
+        return None
+    dataset, csv = _source({k: v for k, v in entry.items() if k in ("dataset", "csv")},
+                           "partners", base, {"dataset", "csv"})
+    top = entry.get("top", 12)
+    if isinstance(top, bool) or not isinstance(top, int) or not 0 <= top <= 200:
+        raise ConfigError(f"Config key 'partners.top' must be an integer from 0 to 200. Got "
+                          f"{top!r}.")
+    groupings = entry.get("groupings", ["ASEAN", "European Union"])
+    if not isinstance(groupings, list) or not all(isinstance(g, str) for g in groupings):
+        raise ConfigError("Config key 'partners.groupings' must be a list of names, e.g. "
+                          '["ASEAN", "European Union"].')
+    method = entry.get("method", "mint_shrink")
+    if method not in METHODS:
+        raise ConfigError(f"Config key 'partners.method' is {method!r}; choose one of "
+                          f"{', '.join(METHODS)}.")
+    return PartnerSpec(dataset, csv, top, tuple(groupings), method)

@@ -2,7 +2,7 @@
 
 Composes the pieces, and holds no arithmetic of its own: the partner table and its
 hierarchy (:mod:`forecast.partners`), shares, contributions and balances
-(:mod:`forecast.risk.diversion`), and the coherent outlook
+(:mod:`forecast.risk.shares`), and the coherent outlook
 (:mod:`forecast.partner_outlook`). The pipeline, ``forecast partners`` and the Python API
 all call :func:`analyse_partners`, so they give the same numbers.
 """
@@ -25,7 +25,7 @@ from forecast.partners import (
     partner_hierarchy,
     structure,
 )
-from forecast.risk.diversion import Diversion, annual_totals, diversion_table
+from forecast.risk.shares import Diversion, annual_totals, diversion_table
 
 __all__ = ["PartnerResult", "analyse_partners"]
 

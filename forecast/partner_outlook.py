@@ -10,8 +10,9 @@ on two bases, and says which per node:
   Comtrade mirror, 2014-2024, chain-linked over the partners reporting in both years) for
   every other node, and the latest year from the monthly table itself.
 
-Next year's log growth is drawn jointly for all nodes: a multivariate Student t with
-each node's mean growth over the window, its standard deviation (times
+Next year's log growth is drawn jointly for all nodes: a multivariate Student t centred
+on zero (a random walk in the log level, which beat the historical mean and median in
+the backtest), with each node's standard deviation over the window (times
 ``sqrt(1 + 1/n)`` for the estimated mean), and the nodes' correlation over common years
 shrunk toward zero (Schäfer-Strimmer). The scale is calibrated on the history itself:
 rolling-origin standardised errors, pooled over nodes, set the factor that makes the
@@ -114,7 +115,12 @@ class PartnerOutlook:
                              "contribution_q90_pp": np.percentile(c, 90, axis=0)})
 
 
-def _standardised_errors(history: pd.DataFrame, window: int) -> np.ndarray:
+def _center(past: np.ndarray, center: str) -> float:
+    return {"mean": np.mean, "median": np.median, "zero": lambda x: 0.0}[center](past)
+
+
+def _standardised_errors(history: pd.DataFrame, window: int, center: str = "zero"
+                         ) -> np.ndarray:
     """Rolling-origin one-year-ahead errors over each node's own spread, pooled."""
     out = []
     for col in history.columns:
@@ -123,26 +129,30 @@ def _standardised_errors(history: pd.DataFrame, window: int) -> np.ndarray:
             past = g[max(0, t - window):t]
             sd = past.std(ddof=1)
             if sd > 0:
-                out.append((g[t] - past.mean()) / (sd * np.sqrt(1 + 1 / len(past))))
+                out.append((g[t] - _center(past, center)) / (sd * np.sqrt(1 + 1 / len(past))))
     return np.asarray(out)
 
 
-def calibration_factor(history: pd.DataFrame, window: int = 10, level: float = 80.0) -> float:
+def calibration_factor(history: pd.DataFrame, window: int = 10, level: float = 80.0,
+                       center: str = "zero") -> float:
     """The factor on the spread that makes past ``level``% intervals cover ``level``%.
 
     Past one-year-ahead errors, each divided by the spread the model would have used then,
     are pooled over nodes; the factor is their ``level``% absolute quantile over the
     normal one. 1.0 when fewer than 20 such errors exist.
     """
-    z = _standardised_errors(history, window)
+    z = _standardised_errors(history, window, center)
     if len(z) < 20:
         return 1.0
     target = stats.norm.ppf(0.5 + level / 200)
     return float(max(np.quantile(np.abs(z), level / 100) / target, 1e-3))
 
 
+CENTERS = ("mean", "median", "zero")
+
+
 def simulate_growth(history: pd.DataFrame, n_paths: int, *, window: int = 10,
-                    scale_factor: float = 1.0, random_state: int = 0
+                    scale_factor: float = 1.0, center: str = "zero", random_state: int = 0
                     ) -> tuple[np.ndarray, dict[str, str], np.ndarray]:
     """Joint draws of next year's log growth of every node.
 
@@ -155,6 +165,11 @@ def simulate_growth(history: pd.DataFrame, n_paths: int, *, window: int = 10,
         Most recent growth observations used for each node's mean and spread.
     scale_factor : float, default 1.0
         Multiplies every node's spread (see :func:`calibration_factor`).
+    center : {"mean", "median", "zero"}, default "zero"
+        Each node's expected log growth: zero (a random walk in the log level), or its
+        mean or median over the window. Zero had the lowest MASE and Brier score of
+        P(growth >= 0) at every level in ``benchmarks/partners.py`` (chosen there, on
+        2019-2024).
     random_state : int, default 0
 
     Returns
@@ -170,7 +185,11 @@ def simulate_growth(history: pd.DataFrame, n_paths: int, *, window: int = 10,
     if not own.any():
         raise DataError(f"No node has {MIN_YEARS} years of growth history; an outlook needs "
                         "a longer annual source.")
-    mu = recent.mean().where(own, 0.0)
+    if center not in CENTERS:
+        raise ValueError(f"The 'center' parameter must be one of {', '.join(CENTERS)}. Got "
+                         f"{center!r} instead.")
+    mu = {"mean": recent.mean(), "median": recent.median(),
+          "zero": recent.mean() * 0.0}[center].where(own, 0.0)
     sd = recent.std(ddof=1).where(own)
     pooled_sd = float(sd.median())
     sd = sd.fillna(pooled_sd) * np.sqrt(1 + 1 / counts.clip(lower=1)) * scale_factor
@@ -178,7 +197,7 @@ def simulate_growth(history: pd.DataFrame, n_paths: int, *, window: int = 10,
                  f"{recent[n].last_valid_index()}" if own[n] else
                  "no growth history: zero mean, the median spread of the other nodes")
              for n in history.columns}
-    z = (recent - mu) / recent.std(ddof=1)
+    z = (recent - recent.mean()) / recent.std(ddof=1)
     common = z.loc[:, own].dropna()
     corr = np.eye(len(history.columns))
     if len(common) >= 3:
@@ -193,7 +212,7 @@ def simulate_growth(history: pd.DataFrame, n_paths: int, *, window: int = 10,
     t = normal / np.sqrt(rng.chisquare(dof, size=(n_paths, 1)) / dof)
     t *= np.sqrt((dof - 2) / dof) if dof > 2 else 1.0  # unit variance, spread = sd
     draws = mu.to_numpy() + t * sd.to_numpy()
-    deviations = recent - mu
+    deviations = recent - recent.mean()
     for node in history.columns[~own.to_numpy()]:
         deviations[node] = deviations.iloc[:, 0]
     return draws, basis, deviations.fillna(0.0).to_numpy()
@@ -201,8 +220,8 @@ def simulate_growth(history: pd.DataFrame, n_paths: int, *, window: int = 10,
 
 def partner_outlook(values: pd.DataFrame, hierarchy: Hierarchy, history: pd.DataFrame, *,
                     year: int | None = None, n_paths: int = 2000, method: str = "mint_shrink",
-                    window: int = 10, calibrate: bool = True, random_state: int = 0
-                    ) -> PartnerOutlook:
+                    window: int = 10, center: str = "zero", calibrate: bool = True,
+                    random_state: int = 0) -> PartnerOutlook:
     """The coherent calendar-year outlook of every node.
 
     Parameters
@@ -219,6 +238,8 @@ def partner_outlook(values: pd.DataFrame, hierarchy: Hierarchy, history: pd.Data
     method : str, default "mint_shrink"
         Reconciliation method (:data:`forecast.reconcile.METHODS`).
     window : int, default 10
+    center : str, default "zero"
+        See :func:`simulate_growth`.
     calibrate : bool, default True
         Scale the spread by :func:`calibration_factor` of the history.
     random_state : int, default 0
@@ -239,9 +260,10 @@ def partner_outlook(values: pd.DataFrame, hierarchy: Hierarchy, history: pd.Data
                         f"({base_year + 1}); got year={year}.")
     base = values.loc[months.year == base_year, list(hierarchy.nodes)].sum().to_numpy()
     hist = history[list(hierarchy.nodes)]
-    factor = calibration_factor(hist, window) if calibrate else 1.0
+    factor = calibration_factor(hist, window, center=center) if calibrate else 1.0
     draws, basis, deviations = simulate_growth(hist, n_paths, window=window,
-                                               scale_factor=factor, random_state=random_state)
+                                               scale_factor=factor, center=center,
+                                               random_state=random_state)
     raw = base * np.exp(draws)
     paths = reconcile(raw, hierarchy, method, residuals=deviations * base,
                       history=values[list(hierarchy.nodes)].to_numpy())

@@ -15,6 +15,7 @@ groupings (ASEAN, the EU, APEC, RCEP) that overlap the continents. This module
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -138,28 +139,41 @@ def full_hierarchy(struct: pd.DataFrame | None = None,
     return Hierarchy.from_parents(parents)
 
 
-def memberships(struct: pd.DataFrame, group: str) -> dict[str, pd.Period | None]:
-    """The declared members of ``group`` and the month each joined (None: throughout)."""
+def memberships(struct: pd.DataFrame, group: str
+                ) -> dict[str, tuple[pd.Period | None, pd.Period | None]]:
+    """The declared members of ``group``, each with the first month it counts in and the
+    first month it no longer does (None: throughout). ``ASEAN@2025-10`` in the structure
+    means from 2025-10 on, ``APEC<2025-03`` until 2025-02."""
     out = {}
     for partner, tags in zip(struct["partner"], struct["groupings"], strict=True):
         for tag in filter(None, tags.split(";")):
-            name, _, since = tag.partition("@")
+            name, since, until = re.fullmatch(r"([^@<]+)(?:@([\d-]+))?(?:<([\d-]+))?",
+                                              tag).groups()
             if name == group:
-                out[partner] = pd.Period(since, freq="M") if since else None
+                out[partner] = (pd.Period(since, freq="M") if since else None,
+                                pd.Period(until, freq="M") if until else None)
     if not out:
-        known = sorted({t.partition("@")[0] for s in struct["groupings"]
+        known = sorted({re.split("[@<]", t)[0] for s in struct["groupings"]
                         for t in s.split(";") if t})
         raise DataError(f"Grouping {group!r} has no declared members; declared: "
                         f"{', '.join(known)}.")
     return out
 
 
-def _members(struct: pd.DataFrame, nodes: dict, groupings: Sequence[str]
-             ) -> dict[str, list[str]]:
-    """Members as of today (a static summing matrix cannot change membership)."""
+def _in_force(span: tuple[pd.Period | None, pd.Period | None], period: pd.Period) -> bool:
+    since, until = span
+    return (since is None or period >= since) and (until is None or period < until)
+
+
+def _members(struct: pd.DataFrame, nodes: dict, groupings: Sequence[str],
+             period: pd.Period) -> dict[str, list[str]]:
+    """Members in force at ``period`` (a static summing matrix cannot change membership);
+    a member the flow does not have (China's re-imports among exports) is left out."""
     out = {}
+    kinds = struct.set_index("partner")["kind"]
     for group in groupings:
-        members = list(memberships(struct, group))
+        members = [m for m, span in memberships(struct, group).items()
+                   if _in_force(span, period) and (m in nodes or kinds[m] != "other")]
         missing = [m for m in members if m not in nodes]
         if missing:
             raise DataError(f"Grouping {group!r} lists {shorten(missing)}, which are not in "
@@ -180,9 +194,9 @@ def check_groupings(values: pd.DataFrame, struct: pd.DataFrame | None = None,
     """
     struct = structure() if struct is None else struct
     for group in groupings:
-        members = memberships(struct, group)
+        members = {m: s for m, s in memberships(struct, group).items() if m in values.columns}
         for period, total in values[group].dropna().items():
-            now = [m for m, since in members.items() if since is None or period >= since]
+            now = [m for m, span in members.items() if _in_force(span, period)]
             parts = values.loc[period, now].sum()
             if abs(total - parts) > rtol * abs(total):
                 raise DataError(f"The partner table: in {period}, {group!r} is {total:,.6g} "
@@ -222,12 +236,14 @@ def partner_hierarchy(values: pd.DataFrame, struct: pd.DataFrame | None = None, 
     """
     struct = structure() if struct is None else struct
     values = complete(values, struct)
-    countries = struct[struct["kind"] == "country"]
-    present = countries[countries["partner"].isin(values.columns)]
-    recent = values[present["partner"]].iloc[-12:].sum()
+    present = struct[struct["kind"].isin(["country", "other"])
+                     & struct["partner"].isin(values.columns)]
+    named = present[present["kind"] == "country"]["partner"]
+    recent = values[named].iloc[-12:].sum()
     kept = set(recent.sort_values(ascending=False).index[:top]) | set(keep)
-    kept |= {p for group in groupings for p in memberships(struct, group)}
-    unknown = sorted(set(keep) - set(present["partner"]))
+    kept |= {p for group in groupings for p, span in memberships(struct, group).items()
+             if p in values.columns and _in_force(span, values.index[-1])}
+    unknown = sorted(set(keep) - set(named))
     if unknown:
         raise DataError(f"Partner(s) {shorten(unknown)} in 'keep' are not countries of the "
                         "table.")
@@ -248,14 +264,19 @@ def partner_hierarchy(values: pd.DataFrame, struct: pd.DataFrame | None = None, 
         rest = f"{REST}{continent}"
         parents[rest] = continent
         table[rest] = values[continent] - values[listed].sum(axis=1, min_count=1).fillna(0)
-    hierarchy = Hierarchy.from_parents(parents, groupings=_members(struct, parents, groupings))
+    last = values.index[-1]
+    hierarchy = Hierarchy.from_parents(parents,
+                                       groupings=_members(struct, parents, groupings, last))
     notes = list(values.attrs["notes"])
     for group in groupings:
-        members = memberships(struct, group)
-        table[group] = values[list(members)].sum(axis=1)
-        late = {m: s for m, s in members.items() if s is not None and s > values.index[0]}
-        if late:
-            left_out = ", ".join(f"{m} before {since}" for m, since in late.items())
+        members = {m: s for m, s in memberships(struct, group).items() if m in values.columns}
+        table[group] = values[[m for m in members if _in_force(members[m], last)]].sum(axis=1)
+        changed = [f"{m} before {since}" for m, (since, _) in members.items()
+                   if since is not None and since > values.index[0] and since <= last]
+        changed += [f"adds {m} until {until}" for m, (_, until) in members.items()
+                    if until is not None and until <= last]
+        if changed:
+            left_out = ", ".join(changed)
             notes.append(f"{group} is summed over today's members throughout; GACC's own "
                          f"figure leaves out {left_out}")
     nodes = pd.DataFrame(table)[list(hierarchy.nodes)]
@@ -361,7 +382,7 @@ def growth_history(hierarchy: Hierarchy, values: pd.DataFrame,
         out.loc[y, [n for n in hierarchy.nodes if n != top]] = recent.loc[
             y, [n for n in hierarchy.nodes if n != top]]
     out[top] = pd.Series(world_growth.to_numpy(), index=world_growth.index.year).reindex(index)
-    out.index = pd.PeriodIndex([pd.Period(y, freq="Y") for y in index])
+    out.index = pd.PeriodIndex([pd.Period(str(y), freq="Y") for y in index])
     src = (f"mirror (partner-reported, CIF USD) to {last_mirror_year}, then China-reported "
            f"({', '.join(map(str, recent.index))}, CNY)")
     sources = {n: src for n in hierarchy.nodes}

@@ -31,6 +31,7 @@ from forecast.metrics import evaluate
 from forecast.models import AutoARIMA, Ensemble, get
 from forecast.models.base import fingerprint, season_length_for
 from forecast.outlook import default_year, outlook
+from forecast.partner_job import PartnerResult, analyse_partners
 from forecast.risk import assess
 from forecast.risk.indicators import USD_BILLION
 from forecast.scenarios import step_path
@@ -71,11 +72,13 @@ class RunResult:
     series: list[SeriesResult]
     risk: pd.DataFrame
     out_dir: Path
+    partners: PartnerResult | None = None
+    errors: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         """Whether any series or stage failed."""
-        return any(s.errors for s in self.series)
+        return bool(self.errors) or any(s.errors for s in self.series)
 
 
 def new_run_dir(base: str | Path = "reports") -> Path:
@@ -350,6 +353,17 @@ def run(config: RunConfig, out_dir: str | Path, *, refit: bool = False, n_jobs: 
                     log.error("%s failed for %s: %s", name, res.spec.id, exc)
         risk = _risk(results)
         result = RunResult(config, results, risk, out)
+        if config.partners is not None:
+            spec = config.partners
+            try:
+                result.partners = analyse_partners(
+                    dataset=spec.dataset, csv=spec.csv, top=spec.top,
+                    groupings=spec.groupings, method=spec.method, n_paths=config.n_paths,
+                    random_state=config.seed)
+                log.info("partners done")
+            except (DataError, ValueError) as exc:
+                result.errors.append(f"partners: {exc}")
+                log.error("partners failed: %s", exc)
         write_outputs(result)
         log.info("outputs written to %s", out)
         return result

@@ -16,7 +16,7 @@ from forecast import __version__
 from forecast._io import atomic_write_text, write_csv
 from forecast._text import html_text as escape
 from forecast.artifacts import library_versions
-from forecast.charts import fan_chart, horizon_chart
+from forecast.charts import bar_chart, fan_chart, horizon_chart
 from forecast.metrics import evaluate
 
 __all__ = ["summary", "write_outputs"]
@@ -74,13 +74,110 @@ def summary(result) -> dict:
         if s.outlook is not None:
             entry["outlook"] = s.outlook.iloc[0].to_dict()
         series.append(entry)
-    return _clean({
+    extra = {"errors": list(result.errors)}
+    if result.partners is not None:
+        extra["partners"] = _partners_summary(result.partners)
+    return _clean({**extra,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "versions": library_versions(), "config_digest": result.config.digest(),
         "seed": result.config.seed, "series": series,
         "risk": result.risk.to_dict(orient="records"),
         "failed": result.failed,
     })
+
+
+def _partners_summary(p) -> dict:
+    o = p.outlook
+    return {"headline": p.headline(), "year": o.year, "base_year": o.base_year,
+            "unit": o.unit, "method": o.method, "scale_factor": o.scale_factor,
+            "hhi_countries": list(p.hhi_countries), "notes": p.notes,
+            "outlook": p.outlook_table().to_dict(orient="records"),
+            "outlook_contributions": o.contributions(_regions(p)).to_dict(orient="records"),
+            "regions": p.regions.table.to_dict(orient="records"),
+            "diversion": p.diversion.table.to_dict(orient="records")}
+
+
+NOT_PARTNERS = ("Antarctica", "Unknown country (region)")
+
+
+def _regions(p) -> list[str]:
+    h = p.outlook.hierarchy
+    return [n for n in h.nodes if h.parent.get(n) == h.nodes[0]]
+
+
+def _partners_section(result) -> str:
+    p = result.partners
+    if p is None:
+        return ""
+    d, o = p.diversion, p.outlook
+    parts = ["<h2>Where exports go</h2>",
+             "".join(f"<p>{escape(line)}</p>" for line in p.headline())]
+    t = d.table.assign(mag=d.table["contribution_pp"].abs()).sort_values(
+        "mag", ascending=False)
+    shown = t[t["mag"] >= 0.1].sort_values("contribution_pp", ascending=False)
+    rest = t[t["mag"] < 0.1]["contribution_pp"].sum()
+    labels = [*shown["part"], f"{len(t) - len(shown)} others"]
+    values = [*shown["contribution_pp"], rest]
+    parts.append(bar_chart(labels, values, f"Contributions to export growth, {d.year} "
+                           f"(pp; sum {d.total_growth_pct:+.1f}%)", "pp"))
+    reg = p.regions.table.rename(columns={
+        "part": "region", "exports": f"exports {d.year} ({d.unit})",
+        "share_pct": "share %", "share_change_pp": "share change pp",
+        "contribution_pp": "contribution pp", "balance": f"balance {d.year} ({d.unit})",
+        "share_of_surplus_pct": "share of surplus %"})
+    parts.append(_table(reg[["region", f"exports {d.year} ({d.unit})", "share %",
+                             "share change pp", "contribution pp",
+                             f"balance {d.year} ({d.unit})", "share of surplus %"]], 1))
+    tab = o.table().set_index("node")
+    tab["growth_q50"] = np.percentile(o.growth, 50, axis=0)
+    h = o.hierarchy
+    named = tab[(tab["level"] == "bottom") & ~tab.index.str.startswith("Rest of ")
+                & ~tab.index.isin(NOT_PARTNERS)].sort_values("base_total", ascending=False)
+    keep = [n for n in h.aggregates] + list(named.index[:15])
+    view = tab.loc[keep].reset_index()
+    view = pd.DataFrame({
+        "partner": view["node"], "level": view["level"],
+        f"{o.base_year} total ({o.unit})": view["base_total"],
+        "median growth %": 100 * view["growth_q50"],
+        "80% low %": 100 * view["growth_q10"], "80% high %": 100 * view["growth_q90"],
+        "P(growth >= 0)": view["p_growth_ge_0"]})
+    parts.append(f"<h3>Outlook {o.year} by partner</h3>")
+    same = next((x for x in result.series if x.outlook is not None
+                 and x.spec.id == "China/World/exports/total"), None)
+    total = same.outlook.iloc[0] if same is not None else None
+    if total is not None and int(total["year"]) == o.year:
+        world = tab.iloc[0]
+        parts.append(
+            f'<p class="note">Two outlooks of China\'s {o.year} exports answer the same '
+            f"question on different data: the annual series above (USD, ensemble on "
+            f"{same.y.index[0]}-{same.y.index[-1]}) expects "
+            f"{100 * total['expected_growth']:+.1f}% (P(growth &ge; 0) "
+            f"{total['p_growth_ge_0']:.2f}); the partner table (CNY, a growth-history "
+            f"model, coherent across partners) {100 * world['expected_growth']:+.1f}% "
+            f"(P {world['p_growth_ge_0']:.2f}). Read the gap as model uncertainty.</p>")
+    parts.append(_table(view, 2))
+    parts.append('<p class="note">The 15 largest partners named in the hierarchy; every '
+                 "node, with the mean growth, is in partners.csv.</p>")
+    contrib = o.contributions(_regions(p))
+    keep_rows = ~contrib["node"].isin(NOT_PARTNERS)
+    contrib = contrib[keep_rows]
+    parts.append(bar_chart(list(contrib["node"]), list(contrib["expected_contribution_pp"]),
+                           f"Expected contributions to {o.year} growth (pp, 80% intervals)",
+                           "pp",
+                           list(contrib["contribution_q10_pp"]),
+                           list(contrib["contribution_q90_pp"])))
+    parts.append(
+        f'<p class="note">Basis: each level is {o.base_year}\'s total from GACC\'s monthly '
+        "table (CNY, China-reported); each growth distribution comes from the node's annual "
+        "history, China's own totals for the world and partner-reported imports from China "
+        "(UN Comtrade mirror, CIF USD, 2015-2024, chain-linked over reporters) with "
+        f"{o.base_year} from the GACC table for the rest, centred on no change (a random walk, "
+        "which beat the historical mean in the backtest), spread calibrated on past "
+        f"one-year errors (factor {o.scale_factor:.2f}), drawn jointly and reconciled "
+        f"({escape(o.method)}) so every simulated world total is the sum of its parts. "
+        "See benchmarks/results/partners.md.</p>")
+    parts += [f'<p class="note">{escape(n)}</p>' for n in p.notes]
+    return "".join(parts)
 
 
 def _table(frame: pd.DataFrame, floats: int = 3) -> str:
@@ -171,7 +268,8 @@ def _provenance(result) -> str:
 
 def html(result, summary_data: dict) -> str:
     """The self-contained HTML report."""
-    failed = [f"{s.spec.id}: {e}" for s in result.series for e in s.errors]
+    failed = [f"{s.spec.id}: {e}" for s in result.series for e in s.errors] + list(
+        result.errors)
     fail_html = ("<h2>Failures</h2><ul class=\"error\">" + "".join(
         f"<li>{escape(f)}</li>" for f in failed) + "</ul>") if failed else ""
     body = [
@@ -189,6 +287,7 @@ def html(result, summary_data: dict) -> str:
         "year; P(growth &ge; 0) is the share of simulated paths in which the year's total "
         "grows. Exports and imports are simulated independently.</p>",
         "<h2>Overcapacity and sustainability</h2>", _risk_section(result),
+        _partners_section(result),
         "<h2>Series</h2>", *[_series_section(s) for s in result.series],
         "<h2>Data provenance and caveats</h2>", _provenance(result),
         "<p class=\"note\">Mirror data: a partner's customs records stand in for China's "
@@ -200,7 +299,8 @@ def html(result, summary_data: dict) -> str:
 
 
 def write_outputs(result) -> None:
-    """Write forecasts.csv, backtest.csv, risk.csv, report.html and, last, summary.json.
+    """Write forecasts.csv, backtest.csv, risk.csv, partners.csv and partner_diversion.csv
+    (when the partner stage ran), report.html and, last, summary.json.
 
     Each file is written atomically, and ``summary.json`` only after all the others: a
     run killed while writing leaves no summary that vouches for a missing report (the run
@@ -215,5 +315,8 @@ def write_outputs(result) -> None:
         write_csv(out / name, pd.concat(frames, ignore_index=True) if frames else
                   pd.DataFrame())
     write_csv(out / "risk.csv", result.risk)
+    if result.partners is not None:
+        write_csv(out / "partners.csv", result.partners.outlook_table())
+        write_csv(out / "partner_diversion.csv", result.partners.diversion.table)
     atomic_write_text(out / "report.html", html(result, data))
     atomic_write_text(out / "summary.json", json.dumps(data, indent=2, allow_nan=False) + "\n")
