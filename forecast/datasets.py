@@ -6,6 +6,7 @@ wheel as ``forecast/_bundled``; ``data/README.md`` gives every series' provenanc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -91,9 +92,15 @@ def load(name: str) -> pd.DataFrame:
     pandas.DataFrame
         The canonical tidy frame (see :func:`forecast.data.read_csv`).
     """
+    return _load(_get(name).file).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _load(file: str) -> pd.DataFrame:
+    """Read and validate a bundled file once per process (the files do not change)."""
     from forecast.data import read_csv  # the data layer imports this module
 
-    return read_csv(data_path(_get(name).file))
+    return read_csv(data_path(file))
 
 
 def describe() -> pd.DataFrame:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import datasets
-from forecast.data import select
+from forecast.data import select, split
 from forecast.errors import DataError, shorten
 from forecast.hierarchy import Hierarchy
 
@@ -89,10 +89,12 @@ def panel(frame: pd.DataFrame, flow: str = "exports", reporter: str = "China") -
     if len(units) > 1:
         raise DataError(f"{reporter} {flow} by partner come in several units "
                         f"({shorten(units)}); convert them to one first.")
-    table = pd.DataFrame({p: select(rows, reporter=reporter, partner=p, flow=flow,
-                                    product=prod)
-                          for p, prod in rows[["partner", "product"]].drop_duplicates()
-                          .itertuples(index=False)})
+    products = rows.groupby("partner")["product"].nunique()
+    if (products > 1).any():
+        raise DataError(f"Partner(s) {shorten(products.index[products > 1])} have several "
+                        "products; give one series per partner (e.g. product 'total').")
+    partner_of = dict(zip(rows["series_id"], rows["partner"], strict=True))
+    table = pd.DataFrame({partner_of[sid]: s for sid, s in split(rows).items()})
     table.attrs["unit"] = str(units[0])
     return table
 
