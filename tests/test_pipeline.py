@@ -49,7 +49,7 @@ def test_run_writes_every_output(first_run):
     out = root / "out"
     assert code == 0
     for name in ("report.html", "summary.json", "forecasts.csv", "backtest.csv", "risk.csv",
-                 "run.log"):
+                 "run.log", "partners.csv", "partner_diversion.csv"):
         assert (out / name).stat().st_size > 0, name
     summary = _summary(out)
     exports = summary["series"][0]
@@ -59,6 +59,14 @@ def test_run_writes_every_output(first_run):
     assert summary["risk"][0]["series_id"] == "China/World/exports/total"
     assert summary["risk"][0]["level"] in ("low", "elevated", "high")
     assert "backtest done" in (out / "run.log").read_text()
+    partners = summary["partners"]  # the default [partners] section applies
+    assert partners["year"] == 2026 and partners["method"] == "mint_shrink"
+    assert partners["outlook"][0]["node"] == "World"
+    contributions = sum(r["expected_contribution_pp"] for r in
+                        partners["outlook_contributions"])
+    assert contributions == pytest.approx(100 * partners["outlook"][0]["expected_growth"],
+                                          abs=1e-4)
+    assert "Where exports go" in (out / "report.html").read_text()
 
 
 def test_rerun_reuses_artifacts_and_reproduces_summary(first_run):
@@ -177,6 +185,7 @@ def test_report_renders_in_headless_chromium(first_run, tmp_path):
     assert not console, console
     dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", report.as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
-    # two series, each with a fan chart and a backtest chart
-    assert dom.count("<svg") == 4 and "Overcapacity and sustainability" in dom
+    # two series, each with a fan chart and a backtest chart, and the two partner charts
+    assert dom.count("<svg") == 6 and "Overcapacity and sustainability" in dom
+    assert "Where exports go" in dom
     shutil.copy(shot, root / "out" / "report.png")
