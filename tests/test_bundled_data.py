@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 from pathlib import Path
 
@@ -81,3 +82,41 @@ def test_tariff_months_inside_one_regime_equal_that_rate():
     # April 2025: 20% on 1-4, 30% on 5-8, 104% on the 9th, 145% on 10-30
     april = (4 * 20 + 4 * 30 + 104 + 21 * 145) / 30
     assert ieepa[pd.Timestamp("2025-04-01")] == pytest.approx(april)
+
+
+def _build_script():
+    spec = importlib.util.spec_from_file_location(
+        "build_bundled", Path(__file__).resolve().parents[1] / "data" / "build_bundled.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is not beside this checkout")
+@pytest.mark.parametrize("name", ["china_partner_monthly", "partner_mirror_annual",
+                                  "china_selected_partners_annual", "china_total_monthly_1983"])
+def test_partner_files_equal_their_source(name):
+    """Every value, looked up by (date, reporter, partner, flow) in its source file; the
+    GACC table by its month rows; Comtrade's names through the build script's map."""
+    names = _build_script().COMTRADE_NAMES
+    frame = datasets.load(name)
+    file, source_id = frame["source"].iloc[0].split("#")
+    index, rows = {}, 0
+    for s in _source_rows(file):
+        if s.get("basis", "month") != "month":
+            continue
+        index[(s["date"], s["reporter"], names.get(s["partner"], s["partner"]),
+               s["flow"])] = s
+        rows += 1
+    assert len(index) == rows  # the key is unique in the source
+    for row in frame.itertuples():
+        if row.mirror_of:
+            rep, _, flow = row.mirror_of.split("/")
+            key = (f"{row.date:%Y-%m-%d}", rep, "China", flow)
+            assert names.get(rep, rep) == row.partner
+        else:
+            key = (f"{row.date:%Y-%m-%d}", row.reporter, row.partner, row.flow)
+        match = index[key]
+        assert match["source_id"] == source_id and match["unit"] == row.unit
+        assert row.value == pytest.approx(float(match["value"]), rel=1e-12), key
+    assert frame["source"].nunique() == 1
