@@ -267,6 +267,103 @@ def build_partner_mirrors(shared: Path) -> None:
         for r in _read(shared / fname)])
 
 
+COMMODITY_FILE = "china_exports_by_commodity_monthly_gacc.csv"
+# Lines linked across the 2025-01 change of GACC's item list, where SOURCES.md says they
+# are the same line: "Electric passenger vehicles *" (level 0 in 2024) becomes the child
+# "Electric passenger vehicles" of the new "Electric vehicles *" line. The rice line is
+# not linked: its 2025 name adds rice flour, a wider scope.
+LINKED = {"Electric passenger vehicles *": "Electric passenger vehicles"}
+
+
+def _base_unit(unit: str) -> str:
+    """'10k tonnes' -> 'tonnes', '100m pairs' -> 'pairs', 'vehicles' -> 'vehicles'."""
+    for prefix in ("10k ", "100m "):
+        if unit.startswith(prefix):
+            return unit[len(prefix):]
+    return unit
+
+
+def _times(quantity: str, factor: str) -> str:
+    value = float(quantity) * float(factor)
+    return f"{value:.15g}"
+
+
+def build_commodities(shared: Path) -> None:
+    """GACC's export commodity table: values, quantities in base units, structure, ytd."""
+    rows = _read(shared / COMMODITY_FILE)
+    canonical, ytd, structure = [], [], {}
+    for r in rows:
+        name = LINKED.get(r["product"], r["product"])
+        note = (f"published as {r['product']!r} (a level-0 line) until 2024-12; the same "
+                "line is a child of 'Electric vehicles *' from 2025-01"
+                if name != r["product"] else "")
+        has_q = r["quantity"] != "" and r["quantity_unit_factor"] != ""
+        unit = _base_unit(r["quantity_unit"]) if has_q else ""
+        if r["basis"] == "ytd":
+            ytd.append({"date": r["date"], "product": name, "value_ytd": r["value"],
+                        "quantity_ytd": _times(r["quantity"], r["quantity_unit_factor"])
+                        if has_q else "", "quantity_unit": unit,
+                        "published_yoy_value_pct": r["month_yoy_pct_value"],
+                        "published_yoy_quantity_pct": r["month_yoy_pct_quantity"]})
+            continue
+        source = f"{COMMODITY_FILE}#{r['source_id']}"
+        if r["value"] != "":
+            canonical.append({"reporter": "China", "partner": "World", "flow": "exports",
+                              "product": name, "date": r["date"], "value": r["value"],
+                              "unit": r["unit"], "adjustment": r["adjustment"],
+                              "source": source, "note": note})
+        if has_q:
+            canonical.append({
+                "reporter": "China", "partner": "World", "flow": "exports",
+                "product": f"{name} (quantity)", "date": r["date"],
+                "value": _times(r["quantity"], r["quantity_unit_factor"]), "unit": unit,
+                "adjustment": r["adjustment"], "source": source,
+                "note": f"as published: {r['quantity']} {r['quantity_unit']}"
+                        + (f"; {note}" if note else "")})
+        entry = structure.setdefault(name, {"product": name, "first": r["date"]})
+        entry.update({"name_zh": r["product_zh"], "level": r["level"], "parent": r["parent"],
+                      "sector": r["sector"], "hs_hint": r["hs_hint"], "last": r["date"]})
+        if unit:
+            entry["quantity_unit"] = unit
+        if note:
+            entry["note"] = note
+    _write("china_commodity_monthly.csv", canonical)
+    cols = ["date", "product", "value_ytd", "quantity_ytd", "quantity_unit",
+            "published_yoy_value_pct", "published_yoy_quantity_pct"]
+    with (HERE / "china_commodity_ytd.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(ytd)
+    cols = ["product", "name_zh", "level", "parent", "sector", "hs_hint", "quantity_unit",
+            "first", "last", "note"]
+    with (HERE / "commodity_structure.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
+        writer.writeheader()
+        for entry in structure.values():
+            writer.writerow({c: entry.get(c, "") for c in cols})
+    fname = "china_solar_pv_modules_annual_gw.csv"
+    _write("china_solar_pv_annual.csv", [
+        {"reporter": "China", "partner": "World",
+         "flow": "exports" if r["measure"] == "exports" else "indicator",
+         "product": "solar PV modules" if r["measure"] == "exports" else
+         f"solar PV modules {r['measure']}", "date": r["date"], "value": r["value"],
+         "unit": r["unit"], "adjustment": "", "source": f"{fname}#{r['source_id']}",
+         "note": r.get("note", "")}
+        for r in _read(shared / fname)])
+
+
+def build_sector_mirrors(shared: Path) -> None:
+    """US imports from China by HS chapter (Census): the sector mirror with a history."""
+    fname = "us_imports_from_china_by_hs2_monthly_census.csv"
+    _write("us_imports_hs2_monthly.csv", [
+        {"reporter": "China", "partner": "United States", "flow": "exports",
+         "product": r["product"], "date": r["date"], "value": r["value"], "unit": r["unit"],
+         "adjustment": r["adjustment"], "source": f"{fname}#{r['source_id']}",
+         "mirror_of": f"{r['reporter']}/{r['partner']}/{r['flow']}",
+         "note": "partner-reported (US imports for consumption), customs value"}
+        for r in _read(shared / fname)])
+
+
 def write_manifest() -> None:
     files = {}
     for path in sorted(HERE.glob("*.csv")):
@@ -287,6 +384,8 @@ def main() -> None:
     build_tariffs(args.shared)
     build_partners(args.shared)
     build_partner_mirrors(args.shared)
+    build_commodities(args.shared)
+    build_sector_mirrors(args.shared)
     if args.calendar:
         build_calendar()
     write_manifest()

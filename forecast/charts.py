@@ -10,7 +10,7 @@ import pandas as pd
 
 from forecast._text import html_text as escape
 
-__all__ = ["bar_chart", "fan_chart", "horizon_chart"]
+__all__ = ["bar_chart", "fan_chart", "horizon_chart", "index_chart"]
 
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 720, 260, 64, 16, 28, 32
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -139,5 +139,33 @@ def bar_chart(labels: list[str], values: list[float], title: str, unit: str,
                    f'y="{yy + 12}" font-size="10">{v:+.2f} {escape(unit)}</text>')
     out.append(f'<text x="{x(0):.1f}" y="{height - 6}" font-size="10" text-anchor="middle">'
                f'0 {escape(unit)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def index_chart(periods: list, lines: dict[str, np.ndarray], title: str, unit: str) -> str:
+    """A few lines over the same periods (e.g. volume and unit-value indexes), legend and
+    unit on the axis."""
+    values = np.concatenate([np.asarray(v, float) for v in lines.values()])
+    values = values[np.isfinite(values)]
+    lo, hi = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+    pad = 0.05 * (hi - lo or 1)
+    lo, hi = lo - pad, hi + pad
+    n = len(periods)
+    x = _scale(0, max(n - 1, 1), PAD_L, W - 150)
+    y = _scale(lo, hi, H - PAD_B, PAD_T)
+    out = _frame(title, lo, hi)
+    out.append(f'<text x="12" y="{(H - PAD_B + PAD_T) / 2:.0f}" font-size="10" '
+               f'transform="rotate(-90 12 {(H - PAD_B + PAD_T) / 2:.0f})" '
+               f'text-anchor="middle">{escape(unit)}</text>')
+    for i, (name, vals) in enumerate(lines.items()):
+        colour = COLOURS[i % len(COLOURS)]
+        out.append(f'<polyline points="{_points(x(np.arange(n)), y(np.asarray(vals, float)))}"'
+                   f' fill="none" stroke="{colour}" stroke-width="1.8"/>')
+        out.append(f'<text x="{W - 140}" y="{PAD_T + 14 * i + 10}" font-size="11" '
+                   f'fill="{colour}">{escape(name)}</text>')
+    for i in range(0, n, max(1, n // 8)):
+        out.append(f'<text x="{x(i):.1f}" y="{H - 10}" font-size="10" text-anchor="middle">'
+                   f'{escape(str(periods[i]))}</text>')
     out.append("</svg>")
     return "\n".join(out)

@@ -259,6 +259,26 @@ def _risk(args: argparse.Namespace) -> int:
 
     from forecast.risk.bundle import assess_frame, scenario_outlooks
 
+    if args.sectors:
+        from forecast.sector_job import analyse_sectors
+
+        if args.scenario or args.year:
+            raise ConfigError("--sectors scores the commodity table as it is; it takes no "
+                              "--scenario or --year.")
+        result = analyse_sectors(dataset=args.dataset or "china_commodity_monthly",
+                                 csv=args.csv)
+        table = result.table()
+        if args.json:
+            from forecast.report import _clean
+
+            print(json.dumps(_clean(table.to_dict(orient="records")), indent=2,
+                             allow_nan=False))
+        else:
+            _print_table(table[["product", "year", "score", "level", "volume_growth",
+                                "unit_value_growth", "persistence"]])
+            for line in result.headline():
+                print(printable(line))
+        return 0
     if args.dataset or args.csv:
         frame = _load_input(args)
     else:
@@ -307,9 +327,10 @@ def _run(args: argparse.Namespace) -> int:
     _print_table(pd.DataFrame(rows))
     if not result.risk.empty:
         _print_table(result.risk[["series_id", "score", "level", "verdict"]])
-    if result.partners is not None:
-        for line in result.partners.headline():
-            print(printable(line))
+    for stage in (result.partners, result.sectors):
+        if stage is not None:
+            for line in stage.headline():
+                print(printable(line))
     print(f"Report: {result.out_dir / 'report.html'}")
     for s in result.series:
         for err in s.errors:
@@ -418,6 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=_bounded(1900, 2200),
                    help="outlook year (default: after the last complete)")
     p.add_argument("--scenario", help="JSON or TOML file of named shocks per series")
+    p.add_argument("--sectors", action="store_true",
+                   help="score commodity lines (volume, unit value) instead: the bundled "
+                        "GACC table, or --csv in its layout (<line> and <line> (quantity))")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=_risk)
 

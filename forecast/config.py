@@ -17,7 +17,7 @@ from forecast import datasets
 from forecast.errors import ConfigError
 from forecast.models import available
 
-__all__ = ["PartnerSpec", "RunConfig", "SeriesSpec", "load_config"]
+__all__ = ["PartnerSpec", "RunConfig", "SectorSpec", "SeriesSpec", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,14 @@ class PartnerSpec:
 
 
 @dataclass(frozen=True)
+class SectorSpec:
+    """The sector stage: its commodity table."""
+
+    dataset: str | None = "china_commodity_monthly"
+    csv: str | None = None
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """A checked run configuration."""
 
@@ -57,6 +65,7 @@ class RunConfig:
     keep_data: bool
     raw: dict
     partners: PartnerSpec | None = None
+    sectors: SectorSpec | None = None
 
     def digest(self) -> str:
         """A stable hash of the configuration (part of the artifact reuse key)."""
@@ -131,10 +140,10 @@ def load_config(path: str | Path | None = None) -> RunConfig:
             user = tomllib.loads(file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"Config file '{file}' is not valid TOML ({exc}).") from None
-        unknown = sorted(set(user) - {"run", "series", "partners"})
+        unknown = sorted(set(user) - {"run", "series", "partners", "sectors"})
         if unknown:
             raise ConfigError(f"Config file '{file}': unknown section(s) {', '.join(unknown)}; "
-                              "use [run], [[series]] and [partners].")
+                              "use [run], [[series]], [partners] and [sectors].")
         raw = copy.deepcopy(raw)
         raw["run"].update(user.get("run", {}))
         if "series" in user:
@@ -145,6 +154,12 @@ def load_config(path: str | Path | None = None) -> RunConfig:
             raw["partners"] = {**raw.get("partners", {}), **user["partners"]}
             if "csv" in user["partners"]:
                 raw["partners"].pop("dataset", None)
+        if "sectors" in user:
+            if not isinstance(user["sectors"], dict):
+                raise ConfigError("Config key 'sectors' must be a table ([sectors]).")
+            raw["sectors"] = {**raw.get("sectors", {}), **user["sectors"]}
+            if "csv" in user["sectors"]:
+                raw["sectors"].pop("dataset", None)
     run = raw["run"]
     unknown = sorted(set(run) - {"seed", "n_paths", "candidates", "ensemble_size", "windows",
                                  "outlook_year", "keep_data"})
@@ -178,6 +193,7 @@ def load_config(path: str | Path | None = None) -> RunConfig:
             d_ds, d_csv = _source(driver, f"{where}.driver", base, _DRIVER_KEYS)
         specs.append(SeriesSpec(entry["id"], dataset, csv, d_id, d_ds, d_csv))
     return RunConfig(partners=_partners(raw.get("partners"), base),
+                     sectors=_sectors(raw.get("sectors"), base),
                      seed=_int(run, "seed", 0), n_paths=_int(run, "n_paths", 100, MAX_PATHS),
                      candidates=tuple(candidates),
                      ensemble_size=_int(run, "ensemble_size", 1),
@@ -216,3 +232,22 @@ def _partners(entry: dict | None, base: Path | None) -> PartnerSpec | None:
         raise ConfigError(f"Config key 'partners.method' is {method!r}; choose one of "
                           f"{', '.join(METHODS)}.")
     return PartnerSpec(dataset, csv, top, tuple(groupings), method)
+
+
+def _sectors(entry: dict | None, base: Path | None) -> SectorSpec | None:
+    """The checked [sectors] section, or None when it is disabled."""
+    if entry is None:
+        return None
+    unknown = sorted(set(entry) - {"enabled", "dataset", "csv"})
+    if unknown:
+        raise ConfigError(f"Config key(s) {', '.join('sectors.' + k for k in unknown)} "
+                          "unknown. Known: csv, dataset, enabled.")
+    enabled = entry.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"Config key 'sectors.enabled' must be true or false. Got "
+                          f"{enabled!r}.")
+    if not enabled:
+        return None
+    dataset, csv = _source({k: v for k, v in entry.items() if k in ("dataset", "csv")},
+                           "sectors", base, {"dataset", "csv"})
+    return SectorSpec(dataset, csv)

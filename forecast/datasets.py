@@ -52,6 +52,12 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
             "(UN Comtrade)"),
     Dataset("china_total_monthly_1983", "china_total_monthly_1983.csv",
             "China total exports and imports, monthly 1983-2013 (China Customs)"),
+    Dataset("china_commodity_monthly", "china_commodity_monthly.csv",
+            "China's major export commodities, value and quantity, monthly 2024-2025 (GACC)"),
+    Dataset("china_solar_pv_annual", "china_solar_pv_annual.csv",
+            "China's solar PV module production, exports, installation, annual 2015-2024 (GW)"),
+    Dataset("us_imports_hs2_monthly", "us_imports_hs2_monthly.csv",
+            "US imports from China by HS chapter, monthly 2013-2021 (Census mirror)"),
 )}
 
 

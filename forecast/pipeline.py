@@ -35,6 +35,7 @@ from forecast.partner_job import PartnerResult, analyse_partners
 from forecast.risk import assess
 from forecast.risk.indicators import USD_BILLION
 from forecast.scenarios import step_path
+from forecast.sector_job import SectorResult, analyse_sectors
 from forecast.store import ModelStore
 
 __all__ = ["RunResult", "SeriesResult", "new_run_dir", "run"]
@@ -73,6 +74,7 @@ class RunResult:
     risk: pd.DataFrame
     out_dir: Path
     partners: PartnerResult | None = None
+    sectors: SectorResult | None = None
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -364,6 +366,15 @@ def run(config: RunConfig, out_dir: str | Path, *, refit: bool = False, n_jobs: 
             except (DataError, ValueError) as exc:
                 result.errors.append(f"partners: {exc}")
                 log.error("partners failed: %s", exc)
+        if config.sectors is not None:
+            try:
+                result.sectors = analyse_sectors(
+                    dataset=config.sectors.dataset, csv=config.sectors.csv,
+                    n_paths=config.n_paths, random_state=config.seed)
+                log.info("sectors done")
+            except (DataError, ValueError) as exc:
+                result.errors.append(f"sectors: {exc}")
+                log.error("sectors failed: %s", exc)
         write_outputs(result)
         log.info("outputs written to %s", out)
         return result

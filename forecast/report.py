@@ -16,7 +16,7 @@ from forecast import __version__
 from forecast._io import atomic_write_text, write_csv
 from forecast._text import html_text as escape
 from forecast.artifacts import library_versions
-from forecast.charts import bar_chart, fan_chart, horizon_chart
+from forecast.charts import bar_chart, fan_chart, horizon_chart, index_chart
 from forecast.metrics import evaluate
 
 __all__ = ["summary", "write_outputs"]
@@ -77,6 +77,11 @@ def summary(result) -> dict:
     extra = {"errors": list(result.errors)}
     if result.partners is not None:
         extra["partners"] = _partners_summary(result.partners)
+    if result.sectors is not None:
+        extra["sectors"] = {"headline": result.sectors.headline(),
+                            "scores": result.sectors.table().to_dict(orient="records"),
+                            "outlook": result.sectors.outlook.to_dict(orient="records"),
+                            "notes": result.sectors.notes}
     return _clean({**extra,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "versions": library_versions(), "config_digest": result.config.digest(),
@@ -177,6 +182,53 @@ def _partners_section(result) -> str:
         f"({escape(o.method)}) so every simulated world total is the sum of its parts. "
         "See benchmarks/results/partners.md.</p>")
     parts += [f'<p class="note">{escape(n)}</p>' for n in p.notes]
+    return "".join(parts)
+
+
+def _sectors_section(result) -> str:
+    r = result.sectors
+    if r is None:
+        return ""
+    parts = ["<h2>Sectors: overcapacity where it is made</h2>",
+             "".join(f"<p>{escape(line)}</p>" for line in r.headline())]
+    for product, frame in r.monthly.items():
+        v, q = frame["value"], frame["quantity"]
+        uv = (v / q).where(q > 0)
+        base = frame.index.year == frame.index.year.min()
+        vol = 100 * q / q[base].mean()
+        price = 100 * uv / uv[base].mean()
+        parts.append(index_chart(list(frame.index), {"volume": vol.to_numpy(),
+                                                     "unit value": price.to_numpy()},
+                                 f"{product}: export volume and unit value",
+                                 f"index, {frame.index.year.min()} average = 100"))
+    table = r.table()
+    cols = ["product", "score", "level", "volume_growth", "unit_value_growth", "divergence",
+            "persistence", "growth_vs_total", "share_of_exports", "reasons"]
+    view = table[[c for c in cols if c in table.columns]].head(20).rename(columns={
+        "volume_growth": "volume growth %", "unit_value_growth": "unit value growth %",
+        "divergence": "divergence pp", "persistence": "months volume up, price down (of 12)",
+        "growth_vs_total": "value growth vs total pp", "share_of_exports": "share of exports %"})
+    parts.append(f"<h3>Ranked by overcapacity score ({int(table['year'].iloc[0])}; the 20 "
+                 "highest of every line; all in sectors.csv)</h3>")
+    parts.append(_table(view, 1))
+    parts.append('<p class="note">Score 0-100 on fixed scales set in advance (volume growth: '
+                 "0 points at 0%, 100 at +30%; unit value: 0 at 0%, 100 at -20%; divergence: "
+                 "0 at 0, 100 at +40 pp; persistence: 0 to 12 months; growth against total "
+                 "exports: 0 at 0, 100 at +30 pp; share of exports: 0 at 0%, 100 at 5%; solar "
+                 "supply overhang: 0 at 30%, 100 at 70% of production not installed at home), "
+                 "weighted 0.20/0.20/0.20/0.15/0.15/0.10/0.20. Below 40 low, 40-70 elevated, 70 "
+                 "and above high; a score needs half of the weight. A high score says volume "
+                 "is pushed out at falling prices; it is not, by itself, proof of "
+                 "subsidy or dumping.</p>")
+    out = r.outlook.copy()
+    view = pd.DataFrame({"line": out["product"], "measure": out["measure"],
+                         "year": out["year"], "median growth %": 100 * out["growth_q50"],
+                         "80% low %": 100 * out["growth_q10"],
+                         "80% high %": 100 * out["growth_q90"],
+                         "P(growth >= 0)": out["p_growth_ge_0"], "basis": out["basis"]})
+    parts.append(f"<h3>Outlook {int(out['year'].iloc[0])}: value and volume</h3>")
+    parts.append(_table(view, 2))
+    parts += [f'<p class="note">{escape(n)}</p>' for n in r.notes]
     return "".join(parts)
 
 
@@ -287,7 +339,7 @@ def html(result, summary_data: dict) -> str:
         "year; P(growth &ge; 0) is the share of simulated paths in which the year's total "
         "grows. Exports and imports are simulated independently.</p>",
         "<h2>Overcapacity and sustainability</h2>", _risk_section(result),
-        _partners_section(result),
+        _partners_section(result), _sectors_section(result),
         "<h2>Series</h2>", *[_series_section(s) for s in result.series],
         "<h2>Data provenance and caveats</h2>", _provenance(result),
         "<p class=\"note\">Mirror data: a partner's customs records stand in for China's "
@@ -300,7 +352,8 @@ def html(result, summary_data: dict) -> str:
 
 def write_outputs(result) -> None:
     """Write forecasts.csv, backtest.csv, risk.csv, partners.csv and partner_diversion.csv
-    (when the partner stage ran), report.html and, last, summary.json.
+    (when the partner stage ran), sectors.csv and sector_outlook.csv (the sector stage),
+    report.html and, last, summary.json.
 
     Each file is written atomically, and ``summary.json`` only after all the others: a
     run killed while writing leaves no summary that vouches for a missing report (the run
@@ -318,5 +371,8 @@ def write_outputs(result) -> None:
     if result.partners is not None:
         write_csv(out / "partners.csv", result.partners.outlook_table())
         write_csv(out / "partner_diversion.csv", result.partners.diversion.table)
+    if result.sectors is not None:
+        write_csv(out / "sectors.csv", result.sectors.table())
+        write_csv(out / "sector_outlook.csv", result.sectors.outlook)
     atomic_write_text(out / "report.html", html(result, data))
     atomic_write_text(out / "summary.json", json.dumps(data, indent=2, allow_nan=False) + "\n")

@@ -120,3 +120,30 @@ def test_partner_files_equal_their_source(name):
         assert match["source_id"] == source_id and match["unit"] == row.unit
         assert row.value == pytest.approx(float(match["value"]), rel=1e-12), key
     assert frame["source"].nunique() == 1
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is not beside this checkout")
+def test_commodity_files_equal_their_source():
+    """Values as published; quantities as published times the row's own unit factor;
+    the one linked line through the build script's map."""
+    build = _build_script()
+    source = {}
+    for s in _source_rows("china_exports_by_commodity_monthly_gacc.csv"):
+        if s["basis"] == "month":
+            source[(s["date"], build.LINKED.get(s["product"], s["product"]))] = s
+    frame = datasets.load("china_commodity_monthly")
+    for row in frame.itertuples():
+        quantity = row.product.endswith(" (quantity)")
+        s = source[(f"{row.date:%Y-%m-%d}", row.product.removesuffix(" (quantity)"))]
+        expected = float(s["quantity"]) * float(s["quantity_unit_factor"]) if quantity \
+            else float(s["value"])
+        assert row.value == pytest.approx(expected, rel=1e-12), (row.product, row.date)
+    pv = {(s["date"], s["measure"]): float(s["value"])
+          for s in _source_rows("china_solar_pv_modules_annual_gw.csv")}
+    for row in datasets.load("china_solar_pv_annual").itertuples():
+        measure = "exports" if row.flow == "exports" else row.product.rsplit(" ", 1)[-1]
+        assert row.value == pv[(f"{row.date:%Y-%m-%d}", measure)]
+    hs2 = {(s["date"], s["product"]): float(s["value"])
+           for s in _source_rows("us_imports_from_china_by_hs2_monthly_census.csv")}
+    for row in datasets.load("us_imports_hs2_monthly").itertuples():
+        assert row.value == hs2[(f"{row.date:%Y-%m-%d}", row.product)]
