@@ -228,7 +228,7 @@ def score_sector(product: str, value: pd.Series, quantity: pd.Series | None, *,
             ind["unit_value_growth"] = float(row["unit_value_growth_pct"].iloc[0])
             ind["divergence"] = ind["volume_growth"] - ind["unit_value_growth"]
         yoy = decompose(value, quantity, "yoy")
-        yoy = yoy[yoy["period"].map(lambda p: p.year) <= year]
+        yoy = yoy[yoy["period"].dt.year <= year]
         if len(yoy):
             sig = signal(yoy)
             ind["persistence"] = float(sig["months"])
