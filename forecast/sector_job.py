@@ -187,6 +187,10 @@ def analyse_sectors(*, dataset: str | None = "china_commodity_monthly", csv: str
         raise DataError("The commodity table holds no exports.")
     series = {sid.split("/", 3)[-1]: y for sid, y in split(frame).items()}
     lines = [p for p in series if not p.endswith(QUANTITY)]
+    unitless = [p for p in series if p.endswith(QUANTITY) and not series[p].attrs.get("unit")]
+    if unitless:
+        raise DataError(f"Quantity series {shorten(unitless)} have no unit; give each its base "
+                        "unit (tonnes, units, vehicles...) in the 'unit' column.")
     units = {p: series[p].attrs.get("unit", "") for p in lines}
     if len(set(units.values())) > 1:
         raise DataError(f"Commodity values come in several units ({shorten(set(units.values()))});"

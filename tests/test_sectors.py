@@ -158,3 +158,18 @@ def test_risk_sectors_cli_json(capsys):
     assert scores == sorted(scores, reverse=True)  # ranked; unscored lines last
     assert all(r["score"] is None for r in rows[len(scores):])
     assert {r["product"] for r in rows} >= set(FOCUS)
+
+
+@pytest.mark.parametrize("rows, words", [
+    ("China,World,exports,Widgets (quantity),2024-01-01,5,\n", "no unit"),
+    ("China,World,exports,Widgets (quantity),2024-02-01,5,tonnes\n"
+     "China,World,exports,Widgets (quantity),2024-03-01,5,10k tonnes\n", "mixed units"),
+    ("China,World,exports,Widgets,2024-01-01,-5,CNY 10 thousand\n", "negative"),
+])
+def test_bad_commodity_tables_are_one_line(tmp_path, capsys, rows, words):
+    path = tmp_path / "c.csv"
+    path.write_text("reporter,partner,flow,product,date,value,unit\n"
+                    "China,World,exports,Widgets,2024-01-01,10,CNY 10 thousand\n" + rows)
+    assert main(["risk", "--sectors", "--csv", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and words in err
