@@ -11,6 +11,7 @@ characters escaped, so a series name cannot forge lines or reorder a label.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import os
 import sys
@@ -225,9 +226,6 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
-DEFAULT_RISK_DATA = ("china_total_annual", "us_china_monthly")
-
-
 def _read_scenarios(path: str) -> dict[str, dict[str, float]]:
     import json
     import tomllib
@@ -257,7 +255,8 @@ def _read_scenarios(path: str) -> dict[str, dict[str, float]]:
 def _risk(args: argparse.Namespace) -> int:
     import json
 
-    from forecast.risk.bundle import assess_frame, scenario_outlooks
+    from forecast.config import for_data, load_config
+    from forecast.pipeline import assess_series, rescore
 
     if args.sectors:
         from forecast.sector_job import analyse_sectors
@@ -279,14 +278,28 @@ def _risk(args: argparse.Namespace) -> int:
             for line in result.headline():
                 print(printable(line))
         return 0
+    config = load_config(args.config)
     if args.dataset or args.csv:
         frame = _load_input(args)
-    else:
-        frame = pd.concat([datasets.load(n) for n in DEFAULT_RISK_DATA], ignore_index=True)
-    if args.scenario:
-        table = scenario_outlooks(frame, _read_scenarios(args.scenario))
-    else:
-        table = pd.DataFrame([r.row() for r in assess_frame(frame, year=args.year)])
+        flows = frame[frame["flow"].isin(["exports", "imports"])]
+        ids = list(dict.fromkeys(flows["series_id"]))
+        if not any(f == "exports" for f in flows["flow"]):
+            raise ConfigError("The data hold no exports series to assess.")
+        config = for_data(config, ids, dataset=args.dataset, csv=args.csv,
+                          outlook_year=args.year)
+    elif args.year:
+        raw = {**config.raw, "run": {**config.raw["run"], "outlook_year": args.year}}
+        config = dataclasses.replace(config, outlook_year=args.year, raw=raw)
+    scenarios = _read_scenarios(args.scenario) if args.scenario else {}
+    # the run's own settings, seed and saved models (read only): the same numbers as `run`
+    results, risk = assess_series(config, store=args.store, save=False)
+    for res in results:
+        for err in res.errors:
+            print(printable(f"failed: {res.spec.id}: {' '.join(err.split())}"), file=sys.stderr)
+    tables = [risk.assign(scenario="baseline") if scenarios else risk]
+    for name, shocks in scenarios.items():
+        tables.append(rescore(results, config, shocks).assign(scenario=name))
+    table = pd.concat(tables, ignore_index=True)
     if table.empty:
         raise ConfigError("The data hold no exports series to assess.")
     if args.json:
@@ -434,10 +447,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("risk", help="overcapacity score, sustainability verdict and reasons")
     p.add_argument("--dataset", choices=datasets.names(),
-                   help="default: China's annual totals with the US flows")
+                   help="default: the run's series ([[series]] of --config, or the shipped "
+                        "config's)")
     p.add_argument("--csv", help="a canonical CSV with exports (and imports) series")
     p.add_argument("--year", type=_bounded(1900, 2200),
                    help="outlook year (default: after the last complete)")
+    p.add_argument("--config", help="TOML file whose [run] settings (and, without --dataset "
+                                    "or --csv, [[series]]) to use; the shipped one by default")
+    p.add_argument("--store", help="model store whose saved ensembles to reuse (read only)")
     p.add_argument("--scenario", help="JSON or TOML file of named shocks per series")
     p.add_argument("--sectors", action="store_true",
                    help="score commodity lines (volume, unit value) instead: the bundled "

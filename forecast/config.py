@@ -6,6 +6,7 @@ Bad values raise :class:`forecast.errors.ConfigError` naming the key and the fix
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import tomllib
@@ -17,7 +18,7 @@ from forecast import datasets
 from forecast.errors import ConfigError
 from forecast.models import available
 
-__all__ = ["PartnerSpec", "RunConfig", "SectorSpec", "SeriesSpec", "load_config"]
+__all__ = ["PartnerSpec", "RunConfig", "SectorSpec", "SeriesSpec", "for_data", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -251,3 +252,17 @@ def _sectors(entry: dict | None, base: Path | None) -> SectorSpec | None:
     dataset, csv = _source({k: v for k, v in entry.items() if k in ("dataset", "csv")},
                            "sectors", base, {"dataset", "csv"})
     return SectorSpec(dataset, csv)
+
+
+def for_data(config: RunConfig, series_ids: list[str], *, dataset: str | None = None,
+             csv: str | None = None, outlook_year: int | None = None) -> RunConfig:
+    """The run's settings applied to other series: ``series_ids`` from one dataset or CSV
+    (no drivers), without the partner and sector stages; ``outlook_year`` overrides."""
+    specs = tuple(SeriesSpec(sid, dataset, csv) for sid in series_ids)
+    raw = copy.deepcopy(config.raw)
+    raw["series"] = [{"id": s.id, **({"dataset": dataset} if dataset else {"csv": csv})}
+                     for s in specs]
+    if outlook_year is not None:
+        raw["run"]["outlook_year"] = outlook_year
+    return dataclasses.replace(config, series=specs, raw=raw, partners=None, sectors=None,
+                               outlook_year=outlook_year or config.outlook_year)

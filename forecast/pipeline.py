@@ -38,7 +38,7 @@ from forecast.scenarios import step_path
 from forecast.sector_job import SectorResult, analyse_sectors
 from forecast.store import ModelStore
 
-__all__ = ["RunResult", "SeriesResult", "new_run_dir", "run"]
+__all__ = ["RunResult", "SeriesResult", "assess_series", "new_run_dir", "rescore", "run"]
 
 log = logging.getLogger("forecast")
 
@@ -204,11 +204,12 @@ def _run_key(res: SeriesResult, config: RunConfig, members: list[str]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def _fit(res: SeriesResult, config: RunConfig, store: ModelStore, refit: bool) -> None:
+def _fit(res: SeriesResult, config: RunConfig, store: ModelStore, refit: bool,
+         save: bool = True) -> None:
     members = _select(res, config)
     key = _run_key(res, config, members)
     X = res.X if res.uses_driver else None
-    if not refit:
+    if not refit and (save or store.root.is_dir()):  # without save, a missing store stays so
         for path in reversed(store.versions(res.spec.id, "ensemble")):
             if read_manifest(path)["metadata"].get("run_key") == key:
                 res.model, res.reused = load(path), True
@@ -221,8 +222,9 @@ def _fit(res: SeriesResult, config: RunConfig, store: ModelStore, refit: bool) -
     meta = {"run_key": key, "weights": res.weights,
             "backtest_mase": {m: float(board.loc[m, "mase"]) for m in members}}
     res.model = model
-    path = store.save(model, metadata=meta, keep_data=config.keep_data)
-    res.artifact = str(path.relative_to(store.root))
+    if save:
+        path = store.save(model, metadata=meta, keep_data=config.keep_data)
+        res.artifact = str(path.relative_to(store.root))
 
 
 def _outlook_years(results: list[SeriesResult], config: RunConfig) -> dict[str, int]:
@@ -239,14 +241,15 @@ def _outlook_years(results: list[SeriesResult], config: RunConfig) -> dict[str, 
     return years
 
 
-def _outlook(res: SeriesResult, config: RunConfig, year: int | None) -> None:
+def _outlook(res: SeriesResult, config: RunConfig, year: int | None,
+             shock: float = 0.0) -> None:
     y, model = res.y, res.model
     future = None
     if res.uses_driver:
         last = float(res.X["driver"].iloc[-1])
         future = step_path(y.index[-1], 36, current=last, name="driver")
     res.outlook = outlook(model, y, year=year, n_paths=config.n_paths, X=future,
-                          random_state=config.seed)
+                          random_state=config.seed, shock=shock)
     target = int(res.outlook["year"].iloc[0])
     end = pd.Period(f"{target}-12-31", freq=y.index.freq)
     h = max((end - y.index[-1]).n, season_length_for(y.index))
@@ -291,6 +294,76 @@ def _risk(results: list[SeriesResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def assess_series(config: RunConfig, *, store: str | Path | None = None, refit: bool = False,
+           n_jobs: int = 1, progress: bool = False, save: bool = True,
+           shocks: dict[str, float] | None = None) -> tuple[list[SeriesResult], pd.DataFrame]:
+    """The series stages of the main job: validate, backtest, select, fit, outlook, risk.
+
+    ``forecast run`` and ``forecast risk`` both call this, so the same data, config and
+    seed give the same scores, verdicts and probabilities through either (and through
+    the Python API).
+
+    Parameters
+    ----------
+    config : RunConfig
+    store : str or path, optional
+        Model store: a saved ensemble whose key matches is reused.
+    refit : bool, default False
+        Fit anew even when a saved ensemble matches.
+    n_jobs : int, default 1
+    progress : bool, default False
+    save : bool, default True
+        Save new ensembles in the store; False leaves the store untouched (the fits then
+        live in memory only).
+    shocks : dict of series id to float, optional
+        Scenario shocks (fractions) applied to those series' simulated periods.
+
+    Returns
+    -------
+    (list of SeriesResult, pandas.DataFrame)
+        Every series' result (errors recorded, not raised) and the risk table.
+    """
+    model_store = ModelStore(store)
+    shocks = dict(shocks or {})
+    cache: dict = {}
+    results = []
+    for spec in _progress(list(config.series), "validate", progress):
+        try:
+            results.append(_prepare(spec, cache))
+        except (DataError, ValueError) as exc:
+            results.append(SeriesResult(spec, errors=[f"validate: {exc}"]))
+        log.info("validated %s", spec.id)
+    years: dict[str, int] = {}
+    stages = [("backtest", lambda r: _backtest(r, config, n_jobs)),
+              ("fit", lambda r: _fit(r, config, model_store, refit, save)),
+              ("outlook", lambda r: _outlook(r, config, years.get(r.spec.id),
+                                             shocks.get(r.spec.id, 0.0)))]
+    for name, stage in stages:
+        if name == "outlook":
+            years.update(_outlook_years(results, config))
+        for res in _progress([r for r in results if not r.errors], name, progress):
+            try:
+                stage(res)
+                log.info("%s done for %s", name, res.spec.id)
+            except Exception as exc:
+                res.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                log.error("%s failed for %s: %s", name, res.spec.id, exc)
+    return results, _risk(results)
+
+
+def rescore(results: list[SeriesResult], config: RunConfig, shocks: dict[str, float]
+            ) -> pd.DataFrame:
+    """The risk table again with scenario ``shocks`` on the outlooks of fitted results (the
+    backtests and fits are reused; the results keep their baseline outlooks)."""
+    import copy
+
+    shocked = [copy.copy(r) for r in results if not r.errors and r.model is not None]
+    years = _outlook_years(shocked, config)
+    for res in shocked:
+        _outlook(res, config, years.get(res.spec.id), shocks.get(res.spec.id, 0.0))
+    return _risk(shocked)
+
+
 def run(config: RunConfig, out_dir: str | Path, *, refit: bool = False, n_jobs: int = 1,
         store: str | Path | None = None, progress: bool = True) -> RunResult:
     """Run the whole job and write its outputs to ``out_dir``.
@@ -329,31 +402,9 @@ def run(config: RunConfig, out_dir: str | Path, *, refit: bool = False, n_jobs: 
     handler.setFormatter(_LogFormatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
-    model_store = ModelStore(store)
     try:
-        cache: dict = {}
-        results = []
-        for spec in _progress(list(config.series), "validate", progress):
-            try:
-                results.append(_prepare(spec, cache))
-            except (DataError, ValueError) as exc:
-                results.append(SeriesResult(spec, errors=[f"validate: {exc}"]))
-            log.info("validated %s", spec.id)
-        stages = [("backtest", lambda r: _backtest(r, config, n_jobs)),
-                  ("fit", lambda r: _fit(r, config, model_store, refit)),
-                  ("outlook", lambda r: _outlook(r, config, years.get(r.spec.id)))]
-        years: dict[str, int] = {}
-        for name, stage in stages:
-            if name == "outlook":
-                years.update(_outlook_years(results, config))
-            for res in _progress([r for r in results if not r.errors], name, progress):
-                try:
-                    stage(res)
-                    log.info("%s done for %s", name, res.spec.id)
-                except Exception as exc:
-                    res.errors.append(f"{name}: {type(exc).__name__}: {exc}")
-                    log.error("%s failed for %s: %s", name, res.spec.id, exc)
-        risk = _risk(results)
+        results, risk = assess_series(config, store=store, refit=refit, n_jobs=n_jobs,
+                                      progress=progress)
         result = RunResult(config, results, risk, out)
         if config.partners is not None:
             spec = config.partners

@@ -221,6 +221,9 @@ def _sectors_section(result) -> str:
                  "is pushed out at falling prices; it is not, by itself, proof of "
                  "subsidy or dumping.</p>")
     out = r.outlook.copy()
+    if out.empty:
+        parts += [f'<p class="note">{escape(n)}</p>' for n in r.notes]
+        return "".join(parts)
     view = pd.DataFrame({"line": out["product"], "measure": out["measure"],
                          "year": out["year"], "median growth %": 100 * out["growth_q50"],
                          "80% low %": 100 * out["growth_q10"],

@@ -118,6 +118,10 @@ def _spreads(series: dict[str, pd.Series], struct: pd.DataFrame, year: int
 def _outlook(values: dict[str, pd.Series], struct: pd.DataFrame, n_paths: int, seed: int,
              measure: str, peers: dict[str, pd.Series]) -> pd.DataFrame:
     """Next-year outlook of the focus lines (and their parents) for one measure."""
+    if not values:
+        return pd.DataFrame(columns=["product", "measure", "year", "base_total",
+                                     "expected_growth", "growth_q10", "growth_q50",
+                                     "growth_q90", "p_growth_ge_0", "basis"])
     parents = struct.set_index("product")["parent"]
     links: dict[str, str | None] = {}
     for product in values:
@@ -218,7 +222,8 @@ def analyse_sectors(*, dataset: str | None = "china_commodity_monthly", csv: str
                                              "quantity": quantity.reindex(series[product].index)})
     missing = [p for p in FOCUS if p not in series]
     if missing:
-        notes.append(f"focus line(s) not in the table: {shorten(missing)}")
+        notes.append(f"focus line(s) not in the table, so without an outlook: "
+                     f"{shorten(missing)}")
     values = {p: series[p] for p in series if not p.endswith(QUANTITY)}
     quantities = {p: y for p, y in series.items() if p.endswith(QUANTITY)}
     focus_v = {p: values[p] for p in FOCUS if p in values}

@@ -49,7 +49,8 @@ def test_run_writes_every_output(first_run):
     out = root / "out"
     assert code == 0
     for name in ("report.html", "summary.json", "forecasts.csv", "backtest.csv", "risk.csv",
-                 "run.log", "partners.csv", "partner_diversion.csv"):
+                 "run.log", "partners.csv", "partner_diversion.csv", "sectors.csv",
+                 "sector_outlook.csv"):
         assert (out / name).stat().st_size > 0, name
     summary = _summary(out)
     exports = summary["series"][0]
@@ -67,6 +68,24 @@ def test_run_writes_every_output(first_run):
     assert contributions == pytest.approx(100 * partners["outlook"][0]["expected_growth"],
                                           abs=1e-4)
     assert "Where exports go" in (out / "report.html").read_text()
+
+
+@pytest.mark.parametrize("store", ["same", "fresh"])
+def test_run_and_risk_give_one_answer(first_run, tmp_path, capsys, store):
+    """Same data, config and seed: `forecast risk` gives the run's scores, verdicts and
+    probabilities, whether it reuses the run's saved ensembles or fits its own in memory
+    (and then leaves the store untouched)."""
+    root, cfg, _ = first_run
+    folder = root / "store" if store == "same" else tmp_path / "fresh"
+    capsys.readouterr()
+    assert main(["risk", "--config", str(cfg), "--store", str(folder), "--json"]) == 0
+    risk = {r["series_id"]: r for r in json.loads(capsys.readouterr().out)}
+    ran = {r["series_id"]: r for r in _summary(root / "out")["risk"]}
+    assert risk.keys() == ran.keys() and risk
+    for sid, row in ran.items():
+        for key in ("score", "level", "verdict", "p_growth_ge_0", "expected_growth"):
+            assert risk[sid][key] == row[key], (sid, key)
+    assert not (tmp_path / "fresh").exists()
 
 
 def test_rerun_reuses_artifacts_and_reproduces_summary(first_run):
@@ -185,7 +204,7 @@ def test_report_renders_in_headless_chromium(first_run, tmp_path):
     assert not console, console
     dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", report.as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
-    # two series, each with a fan chart and a backtest chart, and the two partner charts
-    assert dom.count("<svg") == 6 and "Overcapacity and sustainability" in dom
-    assert "Where exports go" in dom
+    # two series with a fan and a backtest chart each, two partner charts, six sectors
+    assert dom.count("<svg") == 12 and "Overcapacity and sustainability" in dom
+    assert "Where exports go" in dom and "Sectors: overcapacity where it is made" in dom
     shutil.copy(shot, root / "out" / "report.png")

@@ -173,3 +173,16 @@ def test_bad_commodity_tables_are_one_line(tmp_path, capsys, rows, words):
     assert main(["risk", "--sectors", "--csv", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and words in err
+
+
+def test_own_table_without_the_focus_lines(tmp_path):
+    """Synthetic, labelled: one line, volume up and unit value down every month."""
+    rows = []
+    for i, d in enumerate(pd.date_range("2024-01-01", periods=24, freq="MS")):
+        rows.append(f"China,World,exports,Widgets,{d:%Y-%m-%d},{100 + 5 * i},CNY 10 thousand")
+        rows.append(f"China,World,exports,Widgets (quantity),{d:%Y-%m-%d},{10 + i},units")
+    path = tmp_path / "w.csv"
+    path.write_text("reporter,partner,flow,product,date,value,unit\n" + "\n".join(rows) + "\n")
+    result = analyse_sectors(csv=str(path), n_paths=100)
+    assert result.table()["product"].tolist() == ["Widgets"]
+    assert result.outlook.empty and "without an outlook" in result.notes[-1]
