@@ -315,7 +315,7 @@ def _risk(args: argparse.Namespace) -> int:
                   f"{printable(row['reasons'])}")
             if row.get("notes"):
                 print(f"  notes: {printable(row['notes'])}")
-    return 0
+    return 1 if any(res.errors for res in results) else 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -287,10 +287,18 @@ def _risk(results: list[SeriesResult]) -> pd.DataFrame:
             report.notes.append("partner shares leave out flows in other currencies: "
                                 + ", ".join(skipped))
         row = report.row()
-        row["notes"] = "; ".join(report.notes + res.notes[:1])
+        row["notes"] = "; ".join(report.notes + res.notes)
         if imp is not None:
             row["balance_note"] = "exports and imports simulated independently"
         rows.append(row)
+    for res in results:  # a failed exports series is a row that says so, not a silence
+        parts = res.spec.id.split("/")
+        if res.errors and len(parts) == 4 and parts[2] == "exports":
+            rows.append({"series_id": res.spec.id, "year": None, "score": None,
+                         "level": "not available", "verdict": "not available",
+                         "p_growth_ge_0": None, "expected_growth": None,
+                         "reasons": "not assessed: the series failed (see notes)",
+                         "notes": "; ".join(res.errors)})
     return pd.DataFrame(rows)
 
 

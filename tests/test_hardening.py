@@ -346,17 +346,20 @@ def _strict_json(text):
 
 
 @pytest.mark.parametrize("values, why", [
-    ([0.0] * 60, "zero"),
+    ([0.0] * 60, "constant or exactly repeating"),
     ([100.0 + i for i in range(59)] + [1e308], "overflow"),
 ])
 def test_risk_json_is_json_and_says_why_there_is_no_outlook(write, capsys, values, why):
     dates = pd.date_range("2010-01-01", periods=60, freq="MS")
     path = write(HEADER + "".join(f"X,World,exports,total,{d:%Y-%m-%d},{v!r},USD\n"
                                   for d, v in zip(dates, values, strict=True)))
-    assert main(["risk", "--csv", str(path), "--json"]) == 0
-    rows = _strict_json(capsys.readouterr().out)
+    assert main(["risk", "--csv", str(path), "--json"]) == 1  # ran; the series failed
+    captured = capsys.readouterr()
+    rows = _strict_json(captured.out)
     assert rows[0]["verdict"] == "not available" and rows[0]["p_growth_ge_0"] is None
-    assert "no outlook" in rows[0]["notes"] and why in rows[0]["notes"]
+    assert why in rows[0]["notes"]
+    assert captured.err.startswith("failed: X/World/exports/total") and "Traceback" not in \
+        captured.err
 
 
 def test_constant_series_get_the_constant_or_a_clear_error():
@@ -522,3 +525,11 @@ def test_a_daily_index_is_a_typed_error():
     y = pd.Series(np.arange(40.0), index=pd.date_range("2000-01-01", periods=40, freq="D"))
     with pytest.raises(ValueError, match="monthly, quarterly or annual"):
         get("naive").fit(y)
+
+
+def test_growth_from_a_zero_base_year_is_an_error_not_a_number():
+    from forecast.outlook import outlook
+
+    y = pd.Series(0.0, index=pd.period_range("2019-01", periods=24, freq="M"), name="zeros")
+    with pytest.raises(DataError, match="growth is undefined from a zero"):
+        outlook(get("naive").fit(y), y, n_paths=50)
