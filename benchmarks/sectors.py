@@ -34,8 +34,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def gacc_halves() -> pd.DataFrame:
-    series = {sid.split("/", 3)[-1]: y for sid, y in
-              split(datasets.load("china_commodity_monthly")).items()}
+    series = {
+        sid.split("/", 3)[-1]: y
+        for sid, y in split(datasets.load("china_commodity_monthly")).items()
+    }
     rows = []
     for line, value in series.items():
         quantity = series.get(line + QUANTITY)
@@ -48,13 +50,18 @@ def gacc_halves() -> pd.DataFrame:
         if len(first) < 6 or len(second) < 6:
             continue
         sig = signal(first, last=6)
-        rows.append({"line": line, "h1_signal_months": sig["months"],
-                     "flagged": sig["months"] >= 4,
-                     "h1_volume_pct": first["volume_growth_pct"].mean(),
-                     "h1_unit_value_pct": first["unit_value_growth_pct"].mean(),
-                     "h2_volume_pct": second["volume_growth_pct"].mean(),
-                     "h2_unit_value_pct": second["unit_value_growth_pct"].mean(),
-                     "h2_signal_months": signal(second, last=6)["months"]})
+        rows.append(
+            {
+                "line": line,
+                "h1_signal_months": sig["months"],
+                "flagged": sig["months"] >= 4,
+                "h1_volume_pct": first["volume_growth_pct"].mean(),
+                "h1_unit_value_pct": first["unit_value_growth_pct"].mean(),
+                "h2_volume_pct": second["volume_growth_pct"].mean(),
+                "h2_unit_value_pct": second["unit_value_growth_pct"].mean(),
+                "h2_signal_months": signal(second, last=6)["months"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -75,8 +82,15 @@ def hs2_value_only() -> pd.DataFrame:
         for chapter in gap.columns:
             g, nxt = gap.loc[year, chapter], gap.loc[year + 1, chapter]
             if np.isfinite(g) and np.isfinite(nxt) and share.loc[year, chapter] >= 0.5:
-                rows.append({"year": int(year), "chapter": chapter, "gap_pp": g,
-                             "next_gap_pp": nxt, "flagged": g >= 15})
+                rows.append(
+                    {
+                        "year": int(year),
+                        "chapter": chapter,
+                        "gap_pp": g,
+                        "next_gap_pp": nxt,
+                        "flagged": g >= 15,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -84,8 +98,13 @@ def solar() -> pd.DataFrame:
     pv = datasets.load("china_solar_pv_annual")
     wide = pv.pivot_table(index=pv["date"].dt.year, columns="product", values="value")
     prod = wide["solar PV modules production"]
-    out = pd.DataFrame({"production_gw": prod, "exports_gw": wide["solar PV modules"],
-                        "installation_gw": wide["solar PV modules installation"]})
+    out = pd.DataFrame(
+        {
+            "production_gw": prod,
+            "exports_gw": wide["solar PV modules"],
+            "installation_gw": wide["solar PV modules installation"],
+        }
+    )
     out["overhang_pct"] = 100 * (prod - out["installation_gw"]) / prod
     out["unaccounted_gw"] = prod - out["exports_gw"] - out["installation_gw"]
     out["next_export_growth_pct"] = 100 * (out["exports_gw"].shift(-1) / out["exports_gw"] - 1)
@@ -102,51 +121,89 @@ def main() -> None:
     hs2 = hs2_value_only()
     pv = solar()
     t_bench = time.perf_counter() - t0
-    by_flag = halves.groupby("flagged").agg(
-        lines=("line", "size"), h1_volume_pct=("h1_volume_pct", "median"),
-        h1_unit_value_pct=("h1_unit_value_pct", "median"),
-        h2_volume_pct=("h2_volume_pct", "median"),
-        h2_unit_value_pct=("h2_unit_value_pct", "median"),
-        h2_signal_months=("h2_signal_months", "mean"),
-        h2_unit_value_down=("h2_unit_value_pct", lambda s: float((s < 0).mean())),
-        h2_volume_up=("h2_volume_pct", lambda s: float((s > 0).mean()))).reset_index()
-    focus = halves[halves["line"].isin(["Steel products", "Lithium-ion batteries",
-                                        "Solar cells", "Motor vehicles (including chassis)",
-                                        "Electric passenger vehicles", "Ships"])]
-    flags = hs2.groupby("flagged").agg(
-        chapter_years=("chapter", "size"), median_gap_pp=("gap_pp", "median"),
-        median_next_gap_pp=("next_gap_pp", "median"),
-        next_still_ahead=("next_gap_pp", lambda s: float((s > 0).mean()))).reset_index()
-    top = result.table().head(10)[["product", "score", "level", "volume_growth",
-                                   "unit_value_growth", "persistence"]]
+    by_flag = (
+        halves.groupby("flagged")
+        .agg(
+            lines=("line", "size"),
+            h1_volume_pct=("h1_volume_pct", "median"),
+            h1_unit_value_pct=("h1_unit_value_pct", "median"),
+            h2_volume_pct=("h2_volume_pct", "median"),
+            h2_unit_value_pct=("h2_unit_value_pct", "median"),
+            h2_signal_months=("h2_signal_months", "mean"),
+            h2_unit_value_down=("h2_unit_value_pct", lambda s: float((s < 0).mean())),
+            h2_volume_up=("h2_volume_pct", lambda s: float((s > 0).mean())),
+        )
+        .reset_index()
+    )
+    focus = halves[
+        halves["line"].isin(
+            [
+                "Steel products",
+                "Lithium-ion batteries",
+                "Solar cells",
+                "Motor vehicles (including chassis)",
+                "Electric passenger vehicles",
+                "Ships",
+            ]
+        )
+    ]
+    flags = (
+        hs2.groupby("flagged")
+        .agg(
+            chapter_years=("chapter", "size"),
+            median_gap_pp=("gap_pp", "median"),
+            median_next_gap_pp=("next_gap_pp", "median"),
+            next_still_ahead=("next_gap_pp", lambda s: float((s > 0).mean())),
+        )
+        .reset_index()
+    )
+    top = result.table().head(10)[
+        ["product", "score", "level", "volume_growth", "unit_value_growth", "persistence"]
+    ]
     lines = [
-        "# Sector score and signal on history", "",
+        "# Sector score and signal on history",
+        "",
         f"`python benchmarks/sectors.py`; wall time: the main job's sector stage (every line "
         f"scored, the focus outlook with 2,000 paths) {t_job:.1f} s; this script's history "
-        f"checks {t_bench:.1f} s.", "",
+        f"checks {t_bench:.1f} s.",
+        "",
         "**Small samples.** Only GACC's two-year table has quantities, so the signal can be "
         "followed for half a year at most; the mirrors carry values only; the solar series "
         "has ten annual points. Nothing here estimates how often a flag is right; it shows "
-        "whether flagged lines kept behaving as flagged.", "",
-        "## 1. GACC lines: signal in January-June 2025, what followed in July-December", "",
+        "whether flagged lines kept behaving as flagged.",
+        "",
+        "## 1. GACC lines: signal in January-June 2025, what followed in July-December",
+        "",
         f"{len(halves)} lines with quantities; flagged = volume up and unit value down "
         "(year on year) in at least 4 of the 6 months. Medians of monthly year-on-year "
-        "growth:", "",
-        by_flag.round(2).to_markdown(index=False), "",
-        "The six overcapacity sectors:", "",
-        focus.round(1).to_markdown(index=False), "",
-        "## 2. US imports from China by HS chapter (values only)", "",
+        "growth:",
+        "",
+        by_flag.round(2).to_markdown(index=False),
+        "",
+        "The six overcapacity sectors:",
+        "",
+        focus.round(1).to_markdown(index=False),
+        "",
+        "## 2. US imports from China by HS chapter (values only)",
+        "",
         "Chapters with at least 0.5% of US imports from China, 2014-2020; flagged = value "
         "growth 15 pp or more above US imports from China as a whole. No volumes or unit "
         "values exist in this mirror, so the volume and price indicators, and the score, "
-        "cannot be computed on it.", "",
-        flags.round(2).to_markdown(index=False), "",
-        "## 3. Solar PV modules (GW)", "",
-        pv.reset_index(names="year").to_markdown(index=False), "",
+        "cannot be computed on it.",
+        "",
+        flags.round(2).to_markdown(index=False),
+        "",
+        "## 3. Solar PV modules (GW)",
+        "",
+        pv.reset_index(names="year").to_markdown(index=False),
+        "",
         "`unaccounted_gw` is production less exports less domestic installation: stock "
-        "building, or differences between the industry and regulator sources.", "",
-        "## The ranking today (2025, top 10 of every line)", "",
-        top.round(1).to_markdown(index=False), "",
+        "building, or differences between the industry and regulator sources.",
+        "",
+        "## The ranking today (2025, top 10 of every line)",
+        "",
+        top.round(1).to_markdown(index=False),
+        "",
     ]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "sectors.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

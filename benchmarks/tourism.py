@@ -29,13 +29,20 @@ from joblib import Parallel, delayed
 from forecast.models import get
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PUBLISHED_MAPE = {"snaive": 22.56, "ets": 21.15, "arima": 21.13, "theta": 22.11,
-                  "ForecastPro (published)": 19.91}
+PUBLISHED_MAPE = {
+    "snaive": 22.56,
+    "ets": 21.15,
+    "arima": 21.13,
+    "theta": 22.11,
+    "ForecastPro (published)": 19.91,
+}
 OURS = ("snaive", "naive", "ets", "arima", "theta", "autotheta")
-CAVEAT = ("The ensemble's default members and combiner (median of snaive, ETS, ARIMA and "
-          "Theta) were chosen among about 16 simple combinations after seeing member "
-          "forecasts on these same 366 series, so its margin here is optimistic; treat "
-          "it as in-sample evidence.\n")
+CAVEAT = (
+    "The ensemble's default members and combiner (median of snaive, ETS, ARIMA and "
+    "Theta) were chosen among about 16 simple combinations after seeing member "
+    "forecasts on these same 366 series, so its margin here is optimistic; treat "
+    "it as in-sample evidence.\n"
+)
 
 
 def load_series(limit: int | None) -> list[dict]:
@@ -72,11 +79,22 @@ def fit_statsforecast(data: list[dict], jobs: int) -> tuple[dict[str, np.ndarray
     from statsforecast import StatsForecast
     from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
 
-    frames = [pd.DataFrame({"unique_id": s["sn"], "ds": np.arange(len(s["x"])),
-                            "y": np.asarray(s["x"], float)}) for s in data]
+    frames = [
+        pd.DataFrame(
+            {"unique_id": s["sn"], "ds": np.arange(len(s["x"])), "y": np.asarray(s["x"], float)}
+        )
+        for s in data
+    ]
     df = pd.concat(frames, ignore_index=True)
-    sf = StatsForecast(models=[AutoETS(season_length=12), AutoARIMA(season_length=12),
-                               AutoTheta(season_length=12)], freq=1, n_jobs=jobs)
+    sf = StatsForecast(
+        models=[
+            AutoETS(season_length=12),
+            AutoARIMA(season_length=12),
+            AutoTheta(season_length=12),
+        ],
+        freq=1,
+        n_jobs=jobs,
+    )
     start = time.perf_counter()
     fc = sf.forecast(df=df, h=24)
     seconds = time.perf_counter() - start
@@ -104,15 +122,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="first N series only")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--save-forecasts", type=Path, default=None,
-                        help="also write every model's forecasts (npz) for study")
-    parser.add_argument("--statsforecast-cache", type=Path, default=None,
-                        help="reuse statsforecast's forecasts and wall seconds from an npz "
-                             "written by --save-forecasts (they are deterministic)")
+    parser.add_argument(
+        "--save-forecasts",
+        type=Path,
+        default=None,
+        help="also write every model's forecasts (npz) for study",
+    )
+    parser.add_argument(
+        "--statsforecast-cache",
+        type=Path,
+        default=None,
+        help="reuse statsforecast's forecasts and wall seconds from an npz "
+        "written by --save-forecasts (they are deterministic)",
+    )
     args = parser.parse_args()
     data = load_series(args.limit)
-    print(f"Tourism monthly: {len(data)} series, h=24, {args.jobs} jobs, "
-          f"{platform.processor() or platform.machine()}")
+    print(
+        f"Tourism monthly: {len(data)} series, h=24, {args.jobs} jobs, "
+        f"{platform.processor() or platform.machine()}"
+    )
 
     start = time.perf_counter()
     ours = Parallel(n_jobs=args.jobs)(delayed(fit_ours)(s) for s in data)
@@ -134,30 +162,58 @@ def main() -> None:
         fc = np.vstack([o[name] for o in ours])
         mape, mase = scores(fc, data)
         secs = float(np.mean([o[f"{name}_seconds"] for o in ours]))
-        rows.append({"model": f"forecast {name}", "MAPE": mape, "MASE": mase,
-                     "fit_seconds_per_series": secs,
-                     "published_MAPE": PUBLISHED_MAPE.get(name, np.nan)})
+        rows.append(
+            {
+                "model": f"forecast {name}",
+                "MAPE": mape,
+                "MASE": mase,
+                "fit_seconds_per_series": secs,
+                "published_MAPE": PUBLISHED_MAPE.get(name, np.nan),
+            }
+        )
     for name in ("sf_ets", "sf_arima", "sf_theta", "sf_mean3"):
         mape, mase = scores(sf[name], data)
-        rows.append({"model": f"statsforecast {name[3:]}", "MAPE": mape, "MASE": mase,
-                     "fit_seconds_per_series": sf_wall * args.jobs / len(data),
-                     "published_MAPE": np.nan})
-    rows.append({"model": "ForecastPro (published)", "MAPE": 19.91, "MASE": np.nan,
-                 "fit_seconds_per_series": np.nan, "published_MAPE": 19.91})
+        rows.append(
+            {
+                "model": f"statsforecast {name[3:]}",
+                "MAPE": mape,
+                "MASE": mase,
+                "fit_seconds_per_series": sf_wall * args.jobs / len(data),
+                "published_MAPE": np.nan,
+            }
+        )
+    rows.append(
+        {
+            "model": "ForecastPro (published)",
+            "MAPE": 19.91,
+            "MASE": np.nan,
+            "fit_seconds_per_series": np.nan,
+            "published_MAPE": 19.91,
+        }
+    )
     table = pd.DataFrame(rows)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"wall seconds: forecast (all models, {args.jobs} jobs) {ours_wall:.1f}; "
-          f"statsforecast (3 models, {args.jobs} jobs) {sf_wall:.1f}")
+    print(
+        f"wall seconds: forecast (all models, {args.jobs} jobs) {ours_wall:.1f}; "
+        f"statsforecast (3 models, {args.jobs} jobs) {sf_wall:.1f}"
+    )
     if args.limit is None:
         RESULTS.mkdir(exist_ok=True)
         table.to_csv(RESULTS / "tourism_monthly.csv", index=False)
         (RESULTS / "tourism_monthly.md").write_text(
             f"Tourism monthly, {len(data)} series, h=24, {args.jobs} jobs.\n\n"
-            + table.to_markdown(index=False, floatfmt=".3f") + "\n\n"
+            + table.to_markdown(index=False, floatfmt=".3f")
+            + "\n\n"
             + f"Wall seconds: forecast {ours_wall:.1f} (all models); statsforecast "
             f"{sf_wall:.1f} (3 models)"
-            + (" from an earlier run of this script on the same machine (--statsforecast-cache)"
-               if args.statsforecast_cache else "") + ".\n\n" + CAVEAT)
+            + (
+                " from an earlier run of this script on the same machine (--statsforecast-cache)"
+                if args.statsforecast_cache
+                else ""
+            )
+            + ".\n\n"
+            + CAVEAT
+        )
 
 
 if __name__ == "__main__":

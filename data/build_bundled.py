@@ -26,10 +26,25 @@ import json
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-COLUMNS = ["reporter", "partner", "flow", "product", "date", "value", "unit",
-           "adjustment", "source", "mirror_of", "note"]
-USD_BILLION = {"USD thousand": 1e-6, "USD 100 million": 0.1, "USD billion": 1.0,
-               "USD trillion": 1e3}
+COLUMNS = [
+    "reporter",
+    "partner",
+    "flow",
+    "product",
+    "date",
+    "value",
+    "unit",
+    "adjustment",
+    "source",
+    "mirror_of",
+    "note",
+]
+USD_BILLION = {
+    "USD thousand": 1e-6,
+    "USD 100 million": 0.1,
+    "USD billion": 1.0,
+    "USD trillion": 1e3,
+}
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -38,8 +53,9 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 def _write(name: str, rows: list[dict[str, str]]) -> None:
-    rows = sorted(rows, key=lambda r: (r["reporter"], r["partner"], r["flow"],
-                                       r["product"], r["date"]))
+    rows = sorted(
+        rows, key=lambda r: (r["reporter"], r["partner"], r["flow"], r["product"], r["date"])
+    )
     with (HERE / name).open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -52,35 +68,63 @@ def _mirror(shared: Path, fname: str, partner_of: str) -> list[dict[str, str]]:
     out = []
     swap = {"imports": "exports", "exports": "imports"}
     for r in _read(shared / fname):
-        out.append({
-            "reporter": "China", "partner": partner_of, "flow": swap[r["flow"]],
-            "product": "total", "date": r["date"], "value": r["value"], "unit": r["unit"],
-            "adjustment": r["adjustment"], "source": f"{fname}#{r['source_id']}",
-            "mirror_of": f"{r['reporter']}/{r['partner']}/{r['flow']}",
-        })
+        out.append(
+            {
+                "reporter": "China",
+                "partner": partner_of,
+                "flow": swap[r["flow"]],
+                "product": "total",
+                "date": r["date"],
+                "value": r["value"],
+                "unit": r["unit"],
+                "adjustment": r["adjustment"],
+                "source": f"{fname}#{r['source_id']}",
+                "mirror_of": f"{r['reporter']}/{r['partner']}/{r['flow']}",
+            }
+        )
     return out
 
 
 def build_monthly(shared: Path) -> None:
-    _write("us_china_monthly.csv", _mirror(shared, "us_china_trade_monthly.csv",
-                                           "United States"))
-    _write("japan_china_monthly.csv", _mirror(shared, "japan_china_trade_monthly.csv",
-                                              "Japan"))
-    _write("korea_china_monthly.csv", _mirror(shared, "korea_china_trade_monthly.csv",
-                                              "Korea"))
+    _write("us_china_monthly.csv", _mirror(shared, "us_china_trade_monthly.csv", "United States"))
+    _write("japan_china_monthly.csv", _mirror(shared, "japan_china_trade_monthly.csv", "Japan"))
+    _write("korea_china_monthly.csv", _mirror(shared, "korea_china_trade_monthly.csv", "Korea"))
     fname = "china_total_exports_oecd_fred_sa.csv"
-    _write("china_exports_sa_monthly.csv", [
-        {"reporter": "China", "partner": "World", "flow": "exports", "product": "total",
-         "date": r["date"], "value": r["value"], "unit": r["unit"],
-         "adjustment": r["adjustment"], "source": f"{fname}#{r['source_id']}"}
-        for r in _read(shared / fname)])
+    _write(
+        "china_exports_sa_monthly.csv",
+        [
+            {
+                "reporter": "China",
+                "partner": "World",
+                "flow": "exports",
+                "product": "total",
+                "date": r["date"],
+                "value": r["value"],
+                "unit": r["unit"],
+                "adjustment": r["adjustment"],
+                "source": f"{fname}#{r['source_id']}",
+            }
+            for r in _read(shared / fname)
+        ],
+    )
     fname = "cny_usd_exchange_rate_monthly.csv"
-    _write("cny_usd_monthly.csv", [
-        {"reporter": "China", "partner": "United States", "flow": "indicator",
-         "product": "cny_per_usd", "date": r["date"], "value": r["value"],
-         "unit": r["unit"], "adjustment": r["adjustment"],
-         "source": f"{fname}#{r['source_id']}"}
-        for r in _read(shared / fname)])
+    _write(
+        "cny_usd_monthly.csv",
+        [
+            {
+                "reporter": "China",
+                "partner": "United States",
+                "flow": "indicator",
+                "product": "cny_per_usd",
+                "date": r["date"],
+                "value": r["value"],
+                "unit": r["unit"],
+                "adjustment": r["adjustment"],
+                "source": f"{fname}#{r['source_id']}",
+            }
+            for r in _read(shared / fname)
+        ],
+    )
 
 
 def build_annual(shared: Path) -> None:
@@ -91,18 +135,26 @@ def build_annual(shared: Path) -> None:
         if r["preferred"] != "1" or r["flow"] not in ("exports", "imports") or year < 1999:
             continue
         value = float(r["value"]) * USD_BILLION[r["unit"]]
-        out.append({
-            "reporter": "China", "partner": "World", "flow": r["flow"], "product": "total",
-            "date": r["date"], "value": f"{value:.6f}".rstrip("0").rstrip("."),
-            "unit": "USD billion", "adjustment": "nsa",
-            "source": f"{fname}#{r['source_id']}",
-            "note": f"as published: {r['value']} {r['unit']}",
-        })
+        out.append(
+            {
+                "reporter": "China",
+                "partner": "World",
+                "flow": r["flow"],
+                "product": "total",
+                "date": r["date"],
+                "value": f"{value:.6f}".rstrip("0").rstrip("."),
+                "unit": "USD billion",
+                "adjustment": "nsa",
+                "source": f"{fname}#{r['source_id']}",
+                "note": f"as published: {r['value']} {r['unit']}",
+            }
+        )
     _write("china_total_annual.csv", out)
 
 
-def _month_average(points: list[tuple[dt.date, float | None]], year: int,
-                   month: int) -> float | None:
+def _month_average(
+    points: list[tuple[dt.date, float | None]], year: int, month: int
+) -> float | None:
     """Day-weighted average of a step function over one month, or None if any day is unknown."""
     ndays = calendar.monthrange(year, month)[1]
     total = 0.0
@@ -120,8 +172,11 @@ def build_tariffs(shared: Path) -> None:
     rows = _read(shared / fname)
 
     def steps(measure: str) -> list[tuple[dt.date, float | None]]:
-        return sorted((dt.date.fromisoformat(r["date"]), float(r["value"]))
-                      for r in rows if r["measure"] == measure)
+        return sorted(
+            (dt.date.fromisoformat(r["date"]), float(r["value"]))
+            for r in rows
+            if r["measure"] == measure
+        )
 
     # PIIE's average is unknown (not zero) where a legal change happened that PIIE's
     # chart, as found, does not cover: after the Feb-2025 IEEPA step until the April
@@ -131,11 +186,23 @@ def build_tariffs(shared: Path) -> None:
     piie.sort(key=lambda p: p[0])
     # No IEEPA add-on on Chinese goods existed before the first order of 2025-02-04.
     ieepa = [(dt.date(1985, 1, 1), 0.0), *steps("ieepa_additional_tariff_on_china")]
-    specs = [("avg_tariff_piie", piie, 2017, "avg_us_tariff_on_china_piie",
-              "PIIE trade-weighted average (Bown); day-weighted monthly mean of change points"),
-             ("ieepa_additional_tariff", ieepa, 1985, "ieepa_additional_tariff_on_china",
-              "statutory IEEPA add-on; 0 before the first order of 2025-02-04; "
-              "day-weighted monthly mean of change points")]
+    specs = [
+        (
+            "avg_tariff_piie",
+            piie,
+            2017,
+            "avg_us_tariff_on_china_piie",
+            "PIIE trade-weighted average (Bown); day-weighted monthly mean of change points",
+        ),
+        (
+            "ieepa_additional_tariff",
+            ieepa,
+            1985,
+            "ieepa_additional_tariff_on_china",
+            "statutory IEEPA add-on; 0 before the first order of 2025-02-04; "
+            "day-weighted monthly mean of change points",
+        ),
+    ]
     out = []
     for product, points, start, measure, note in specs:
         for year in range(start, 2026):
@@ -143,11 +210,20 @@ def build_tariffs(shared: Path) -> None:
                 value = _month_average(points, year, month)
                 if value is None:
                     continue
-                out.append({
-                    "reporter": "United States", "partner": "China", "flow": "indicator",
-                    "product": product, "date": f"{year}-{month:02d}-01",
-                    "value": f"{value:.6f}".rstrip("0").rstrip("."), "unit": "percent",
-                    "adjustment": "nsa", "source": f"{fname}#{measure}", "note": note})
+                out.append(
+                    {
+                        "reporter": "United States",
+                        "partner": "China",
+                        "flow": "indicator",
+                        "product": product,
+                        "date": f"{year}-{month:02d}-01",
+                        "value": f"{value:.6f}".rstrip("0").rstrip("."),
+                        "unit": "percent",
+                        "adjustment": "nsa",
+                        "source": f"{fname}#{measure}",
+                        "note": note,
+                    }
+                )
     _write("us_tariff_monthly.csv", out)
 
 
@@ -176,24 +252,37 @@ def build_calendar() -> None:
 GROUPINGS = {
     "ASEAN": "BRN KHM IDN LAO MYS MMR PHL SGP THA VNM TLS@2025-10",
     "European Union": "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX "
-                      "MLT NLD POL PRT ROU SVK SVN ESP SWE",
+    "MLT NLD POL PRT ROU SVK SVN ESP SWE",
     "RCEP": "BRN KHM IDN LAO MYS MMR PHL SGP THA VNM JPN KOR AUS NZL",
     "APEC": "AUS BRN CAN CHL HKG IDN JPN KOR MYS MEX NZL PNG PER PHL RUS SGP TWN THA USA VNM "
-            "CHN<2025-03",
+    "CHN<2025-03",
 }
 # Comtrade's reporter names that differ from GACC's English names. "Other Asia, nes" is
 # Comtrade's label for Taiwan; "China" (China's own imports of its re-imports) is left out.
 COMTRADE_NAMES = {
-    "Bolivia (Plurinational State of)": "Bolivia", "Bosnia Herzegovina": "Bosnia and Herzegovina",
-    "Brunei Darussalam": "Brunei", "Cayman Isds": "Cayman Islands",
-    "Central African Rep.": "Central African Republic", "China, Hong Kong SAR": "Hong Kong",
-    "China, Macao SAR": "Macao", "Congo": "Republic of the Congo", "Curaçao": "Curacao",
-    "Côte d'Ivoire": "Cote d'Ivoire", "Dem. Rep. of the Congo": "Democratic Republic of the Congo",
-    "Dominican Rep.": "Dominican Republic", "Lao People's Dem. Rep.": "Laos",
-    "Other Asia, nes": "Taiwan", "Rep. of Korea": "South Korea", "Rep. of Moldova": "Moldova",
-    "Russian Federation": "Russia", "Solomon Isds": "Solomon Islands",
-    "State of Palestine": "Palestine", "Türkiye": "Turkey", "USA": "United States",
-    "United Rep. of Tanzania": "Tanzania", "Viet Nam": "Vietnam",
+    "Bolivia (Plurinational State of)": "Bolivia",
+    "Bosnia Herzegovina": "Bosnia and Herzegovina",
+    "Brunei Darussalam": "Brunei",
+    "Cayman Isds": "Cayman Islands",
+    "Central African Rep.": "Central African Republic",
+    "China, Hong Kong SAR": "Hong Kong",
+    "China, Macao SAR": "Macao",
+    "Congo": "Republic of the Congo",
+    "Curaçao": "Curacao",
+    "Côte d'Ivoire": "Cote d'Ivoire",
+    "Dem. Rep. of the Congo": "Democratic Republic of the Congo",
+    "Dominican Rep.": "Dominican Republic",
+    "Lao People's Dem. Rep.": "Laos",
+    "Other Asia, nes": "Taiwan",
+    "Rep. of Korea": "South Korea",
+    "Rep. of Moldova": "Moldova",
+    "Russian Federation": "Russia",
+    "Solomon Isds": "Solomon Islands",
+    "State of Palestine": "Palestine",
+    "Türkiye": "Turkey",
+    "USA": "United States",
+    "United Rep. of Tanzania": "Tanzania",
+    "Viet Nam": "Vietnam",
 }
 PARTNER_FILE = "china_trade_by_partner_monthly_gacc.csv"
 
@@ -201,24 +290,42 @@ PARTNER_FILE = "china_trade_by_partner_monthly_gacc.csv"
 def build_partners(shared: Path) -> None:
     """GACC's monthly partner table: month values, the structure, and the year-to-date rows."""
     rows = _read(shared / PARTNER_FILE)
-    _write("china_partner_monthly.csv", [
-        {"reporter": "China", "partner": r["partner"], "flow": r["flow"], "product": "total",
-         "date": r["date"], "value": r["value"], "unit": r["unit"],
-         "adjustment": r["adjustment"], "source": f"{PARTNER_FILE}#{r['source_id']}"}
-        for r in rows if r["basis"] == "month"])
+    _write(
+        "china_partner_monthly.csv",
+        [
+            {
+                "reporter": "China",
+                "partner": r["partner"],
+                "flow": r["flow"],
+                "product": "total",
+                "date": r["date"],
+                "value": r["value"],
+                "unit": r["unit"],
+                "adjustment": r["adjustment"],
+                "source": f"{PARTNER_FILE}#{r['source_id']}",
+            }
+            for r in rows
+            if r["basis"] == "month"
+        ],
+    )
     structure, order = {}, 0
     for r in rows:
         if r["partner"] not in structure:
-            structure[r["partner"]] = {"partner": r["partner"], "kind": r["partner_kind"],
-                                       "continent": r["continent"], "iso3": r["partner_iso3"],
-                                       "name_zh": r["partner_zh"], "order": str(order)}
+            structure[r["partner"]] = {
+                "partner": r["partner"],
+                "kind": r["partner_kind"],
+                "continent": r["continent"],
+                "iso3": r["partner_iso3"],
+                "name_zh": r["partner_zh"],
+                "order": str(order),
+            }
             order += 1
     by_iso = {v["iso3"]: v for v in structure.values() if v["iso3"]}
     for group, members in GROUPINGS.items():
         for item in members.split():
             iso = item.split("@")[0].split("<")[0]
             entry = by_iso[iso]
-            tag = group + item[len(iso):]
+            tag = group + item[len(iso) :]
             entry["groupings"] = ";".join(filter(None, [entry.get("groupings", ""), tag]))
     cols = ["partner", "kind", "continent", "iso3", "groupings", "name_zh", "order"]
     with (HERE / "partner_structure.csv").open("w", newline="", encoding="utf-8") as fh:
@@ -232,9 +339,16 @@ def build_partners(shared: Path) -> None:
         writer.writeheader()
         for r in rows:
             if r["basis"] == "ytd":
-                writer.writerow({"date": r["date"], "partner": r["partner"], "flow": r["flow"],
-                                 "value_ytd": r["value"], "ytd_yoy_pct": r["ytd_yoy_pct"],
-                                 "unit": r["unit"]})
+                writer.writerow(
+                    {
+                        "date": r["date"],
+                        "partner": r["partner"],
+                        "flow": r["flow"],
+                        "value_ytd": r["value"],
+                        "ytd_yoy_pct": r["ytd_yoy_pct"],
+                        "unit": r["unit"],
+                    }
+                )
 
 
 def build_partner_mirrors(shared: Path) -> None:
@@ -244,27 +358,59 @@ def build_partner_mirrors(shared: Path) -> None:
     for r in _read(shared / fname):
         if r["reporter"] == "China":
             continue
-        out.append({
-            "reporter": "China", "partner": COMTRADE_NAMES.get(r["reporter"], r["reporter"]),
-            "flow": "exports", "product": "total", "date": r["date"], "value": r["value"],
-            "unit": r["unit"], "adjustment": r["adjustment"],
-            "source": f"{fname}#{r['source_id']}",
-            "mirror_of": f"{r['reporter']}/China/imports",
-            "note": "partner-reported imports from China, CIF"})
+        out.append(
+            {
+                "reporter": "China",
+                "partner": COMTRADE_NAMES.get(r["reporter"], r["reporter"]),
+                "flow": "exports",
+                "product": "total",
+                "date": r["date"],
+                "value": r["value"],
+                "unit": r["unit"],
+                "adjustment": r["adjustment"],
+                "source": f"{fname}#{r['source_id']}",
+                "mirror_of": f"{r['reporter']}/China/imports",
+                "note": "partner-reported imports from China, CIF",
+            }
+        )
     _write("partner_mirror_annual.csv", out)
     fname = "china_exports_to_selected_partners_annual_comtrade.csv"
-    _write("china_selected_partners_annual.csv", [
-        {"reporter": "China", "partner": COMTRADE_NAMES.get(r["partner"], r["partner"]),
-         "flow": "exports", "product": "total", "date": r["date"], "value": r["value"],
-         "unit": r["unit"], "adjustment": r["adjustment"],
-         "source": f"{fname}#{r['source_id']}", "note": "China-reported, FOB (Comtrade)"}
-        for r in _read(shared / fname)])
+    _write(
+        "china_selected_partners_annual.csv",
+        [
+            {
+                "reporter": "China",
+                "partner": COMTRADE_NAMES.get(r["partner"], r["partner"]),
+                "flow": "exports",
+                "product": "total",
+                "date": r["date"],
+                "value": r["value"],
+                "unit": r["unit"],
+                "adjustment": r["adjustment"],
+                "source": f"{fname}#{r['source_id']}",
+                "note": "China-reported, FOB (Comtrade)",
+            }
+            for r in _read(shared / fname)
+        ],
+    )
     fname = "china_total_trade_monthly_customs_1983_2013.csv"
-    _write("china_total_monthly_1983.csv", [
-        {"reporter": "China", "partner": "World", "flow": r["flow"], "product": "total",
-         "date": r["date"], "value": r["value"], "unit": r["unit"],
-         "adjustment": r["adjustment"], "source": f"{fname}#{r['source_id']}"}
-        for r in _read(shared / fname)])
+    _write(
+        "china_total_monthly_1983.csv",
+        [
+            {
+                "reporter": "China",
+                "partner": "World",
+                "flow": r["flow"],
+                "product": "total",
+                "date": r["date"],
+                "value": r["value"],
+                "unit": r["unit"],
+                "adjustment": r["adjustment"],
+                "source": f"{fname}#{r['source_id']}",
+            }
+            for r in _read(shared / fname)
+        ],
+    )
 
 
 COMMODITY_FILE = "china_exports_by_commodity_monthly_gacc.csv"
@@ -279,7 +425,7 @@ def _base_unit(unit: str) -> str:
     """'10k tonnes' -> 'tonnes', '100m pairs' -> 'pairs', 'vehicles' -> 'vehicles'."""
     for prefix in ("10k ", "100m "):
         if unit.startswith(prefix):
-            return unit[len(prefix):]
+            return unit[len(prefix) :]
     return unit
 
 
@@ -294,74 +440,152 @@ def build_commodities(shared: Path) -> None:
     canonical, ytd, structure = [], [], {}
     for r in rows:
         name = LINKED.get(r["product"], r["product"])
-        note = (f"published as {r['product']!r} (a level-0 line) until 2024-12; the same "
-                "line is a child of 'Electric vehicles *' from 2025-01"
-                if name != r["product"] else "")
+        note = (
+            f"published as {r['product']!r} (a level-0 line) until 2024-12; the same "
+            "line is a child of 'Electric vehicles *' from 2025-01"
+            if name != r["product"]
+            else ""
+        )
         has_q = r["quantity"] != "" and r["quantity_unit_factor"] != ""
         unit = _base_unit(r["quantity_unit"]) if has_q else ""
         if r["basis"] == "ytd":
-            ytd.append({"date": r["date"], "product": name, "value_ytd": r["value"],
-                        "quantity_ytd": _times(r["quantity"], r["quantity_unit_factor"])
-                        if has_q else "", "quantity_unit": unit,
-                        "published_yoy_value_pct": r["month_yoy_pct_value"],
-                        "published_yoy_quantity_pct": r["month_yoy_pct_quantity"]})
+            ytd.append(
+                {
+                    "date": r["date"],
+                    "product": name,
+                    "value_ytd": r["value"],
+                    "quantity_ytd": _times(r["quantity"], r["quantity_unit_factor"])
+                    if has_q
+                    else "",
+                    "quantity_unit": unit,
+                    "published_yoy_value_pct": r["month_yoy_pct_value"],
+                    "published_yoy_quantity_pct": r["month_yoy_pct_quantity"],
+                }
+            )
             continue
         source = f"{COMMODITY_FILE}#{r['source_id']}"
         if r["value"] != "":
-            canonical.append({"reporter": "China", "partner": "World", "flow": "exports",
-                              "product": name, "date": r["date"], "value": r["value"],
-                              "unit": r["unit"], "adjustment": r["adjustment"],
-                              "source": source, "note": note})
+            canonical.append(
+                {
+                    "reporter": "China",
+                    "partner": "World",
+                    "flow": "exports",
+                    "product": name,
+                    "date": r["date"],
+                    "value": r["value"],
+                    "unit": r["unit"],
+                    "adjustment": r["adjustment"],
+                    "source": source,
+                    "note": note,
+                }
+            )
         if has_q:
-            canonical.append({
-                "reporter": "China", "partner": "World", "flow": "exports",
-                "product": f"{name} (quantity)", "date": r["date"],
-                "value": _times(r["quantity"], r["quantity_unit_factor"]), "unit": unit,
-                "adjustment": r["adjustment"], "source": source,
-                "note": f"as published: {r['quantity']} {r['quantity_unit']}"
-                        + (f"; {note}" if note else "")})
+            canonical.append(
+                {
+                    "reporter": "China",
+                    "partner": "World",
+                    "flow": "exports",
+                    "product": f"{name} (quantity)",
+                    "date": r["date"],
+                    "value": _times(r["quantity"], r["quantity_unit_factor"]),
+                    "unit": unit,
+                    "adjustment": r["adjustment"],
+                    "source": source,
+                    "note": f"as published: {r['quantity']} {r['quantity_unit']}"
+                    + (f"; {note}" if note else ""),
+                }
+            )
         entry = structure.setdefault(name, {"product": name, "first": r["date"]})
-        entry.update({"name_zh": r["product_zh"], "level": r["level"], "parent": r["parent"],
-                      "sector": r["sector"], "hs_hint": r["hs_hint"], "last": r["date"]})
+        entry.update(
+            {
+                "name_zh": r["product_zh"],
+                "level": r["level"],
+                "parent": r["parent"],
+                "sector": r["sector"],
+                "hs_hint": r["hs_hint"],
+                "last": r["date"],
+            }
+        )
         if unit:
             entry["quantity_unit"] = unit
         if note:
             entry["note"] = note
     _write("china_commodity_monthly.csv", canonical)
-    cols = ["date", "product", "value_ytd", "quantity_ytd", "quantity_unit",
-            "published_yoy_value_pct", "published_yoy_quantity_pct"]
+    cols = [
+        "date",
+        "product",
+        "value_ytd",
+        "quantity_ytd",
+        "quantity_unit",
+        "published_yoy_value_pct",
+        "published_yoy_quantity_pct",
+    ]
     with (HERE / "china_commodity_ytd.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
         writer.writeheader()
         writer.writerows(ytd)
-    cols = ["product", "name_zh", "level", "parent", "sector", "hs_hint", "quantity_unit",
-            "first", "last", "note"]
+    cols = [
+        "product",
+        "name_zh",
+        "level",
+        "parent",
+        "sector",
+        "hs_hint",
+        "quantity_unit",
+        "first",
+        "last",
+        "note",
+    ]
     with (HERE / "commodity_structure.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
         writer.writeheader()
         for entry in structure.values():
             writer.writerow({c: entry.get(c, "") for c in cols})
     fname = "china_solar_pv_modules_annual_gw.csv"
-    _write("china_solar_pv_annual.csv", [
-        {"reporter": "China", "partner": "World",
-         "flow": "exports" if r["measure"] == "exports" else "indicator",
-         "product": "solar PV modules" if r["measure"] == "exports" else
-         f"solar PV modules {r['measure']}", "date": r["date"], "value": r["value"],
-         "unit": r["unit"], "adjustment": "", "source": f"{fname}#{r['source_id']}",
-         "note": r.get("note", "")}
-        for r in _read(shared / fname)])
+    _write(
+        "china_solar_pv_annual.csv",
+        [
+            {
+                "reporter": "China",
+                "partner": "World",
+                "flow": "exports" if r["measure"] == "exports" else "indicator",
+                "product": "solar PV modules"
+                if r["measure"] == "exports"
+                else f"solar PV modules {r['measure']}",
+                "date": r["date"],
+                "value": r["value"],
+                "unit": r["unit"],
+                "adjustment": "",
+                "source": f"{fname}#{r['source_id']}",
+                "note": r.get("note", ""),
+            }
+            for r in _read(shared / fname)
+        ],
+    )
 
 
 def build_sector_mirrors(shared: Path) -> None:
     """US imports from China by HS chapter (Census): the sector mirror with a history."""
     fname = "us_imports_from_china_by_hs2_monthly_census.csv"
-    _write("us_imports_hs2_monthly.csv", [
-        {"reporter": "China", "partner": "United States", "flow": "exports",
-         "product": r["product"], "date": r["date"], "value": r["value"], "unit": r["unit"],
-         "adjustment": r["adjustment"], "source": f"{fname}#{r['source_id']}",
-         "mirror_of": f"{r['reporter']}/{r['partner']}/{r['flow']}",
-         "note": "partner-reported (US imports for consumption), customs value"}
-        for r in _read(shared / fname)])
+    _write(
+        "us_imports_hs2_monthly.csv",
+        [
+            {
+                "reporter": "China",
+                "partner": "United States",
+                "flow": "exports",
+                "product": r["product"],
+                "date": r["date"],
+                "value": r["value"],
+                "unit": r["unit"],
+                "adjustment": r["adjustment"],
+                "source": f"{fname}#{r['source_id']}",
+                "mirror_of": f"{r['reporter']}/{r['partner']}/{r['flow']}",
+                "note": "partner-reported (US imports for consumption), customs value",
+            }
+            for r in _read(shared / fname)
+        ],
+    )
 
 
 def write_manifest() -> None:

@@ -17,8 +17,7 @@ __all__ = ["FORMULA_PREFIXES", "html_text", "printable", "spreadsheet_safe"]
 
 # C0 and C1 controls (tab and newline included: one value, one line), the bidi embeddings,
 # overrides and isolates, the directional marks, and the line/paragraph separators.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
-                     "\u2066-\u2069]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -52,8 +52,7 @@ FORMAT_VERSION = 1
 PAYLOAD = "model.joblib"
 MANIFEST = "manifest.json"
 SIGNING_KEY_ENV = "FORECAST_SIGNING_KEY"
-LIBRARIES = ("trade-forecast", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn",
-             "joblib")
+LIBRARIES = ("trade-forecast", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "joblib")
 
 
 class ArtifactVersionWarning(UserWarning):
@@ -80,10 +79,21 @@ def _sha256(path: Path) -> str:
 
 
 # What a manifest must hold, with the type of each part, before anything trusts it.
-_SHAPE = {"format_version": int, "created": str, "versions": dict, "model": dict,
-          "series_id": str, "frequency": str, "training": dict, "payload": dict}
-_PARTS = {"model": {"name": str, "class": str}, "training": {"start": str, "end": str},
-          "payload": {"file": str, "sha256": str, "bytes": int}}
+_SHAPE = {
+    "format_version": int,
+    "created": str,
+    "versions": dict,
+    "model": dict,
+    "series_id": str,
+    "frequency": str,
+    "training": dict,
+    "payload": dict,
+}
+_PARTS = {
+    "model": {"name": str, "class": str},
+    "training": {"start": str, "end": str},
+    "payload": {"file": str, "sha256": str, "bytes": int},
+}
 
 
 def _jsonable(value: Any) -> Any:
@@ -107,13 +117,22 @@ def _key() -> bytes | None:
     if value is None:
         return None
     if not value.strip():
-        raise ArtifactError(f"{SIGNING_KEY_ENV} is set but empty. Set it to the team's secret "
-                            "key, or unset it to work without signatures.")
+        raise ArtifactError(
+            f"{SIGNING_KEY_ENV} is set but empty. Set it to the team's secret "
+            "key, or unset it to work without signatures."
+        )
     return value.encode()
 
 
-def save(model: Forecaster, path: str | os.PathLike[str], *, metadata: dict | None = None,
-         parent: str | None = None, keep_data: bool = True, compress: int = 3) -> Path:
+def save(
+    model: Forecaster,
+    path: str | os.PathLike[str],
+    *,
+    metadata: dict | None = None,
+    parent: str | None = None,
+    keep_data: bool = True,
+    compress: int = 3,
+) -> Path:
     """Save a fitted model as an artifact directory.
 
     Parameters
@@ -140,15 +159,19 @@ def save(model: Forecaster, path: str | os.PathLike[str], *, metadata: dict | No
         The artifact directory.
     """
     if not isinstance(model, Forecaster):
-        raise TypeError(f"The 'model' parameter of save must be a Forecaster. Got "
-                        f"{type(model).__name__} instead.")
+        raise TypeError(
+            f"The 'model' parameter of save must be a Forecaster. Got "
+            f"{type(model).__name__} instead."
+        )
     model._check_fitted()
     if not keep_data and not getattr(model, "compact_", False):
         model = model.compact()
     target = Path(path)
     if target.exists():
-        raise ArtifactError(f"Artifact '{target}' already exists; artifacts are never "
-                            "overwritten. Choose a new path (the model store numbers versions).")
+        raise ArtifactError(
+            f"Artifact '{target}' already exists; artifacts are never "
+            "overwritten. Choose a new path (the model store numbers versions)."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
@@ -161,20 +184,29 @@ def save(model: Forecaster, path: str | os.PathLike[str], *, metadata: dict | No
             "format_version": FORMAT_VERSION,
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "versions": library_versions(),
-            "model": {"name": model.model_name, "class": type(model).__name__,
-                      "params": _jsonable(model.get_params(deep=False)),
-                      "spec": getattr(model, "spec_", None)},
+            "model": {
+                "name": model.model_name,
+                "class": type(model).__name__,
+                "params": _jsonable(model.get_params(deep=False)),
+                "spec": getattr(model, "spec_", None),
+            },
             "series_id": model.series_id_,
             "frequency": model.cutoff_.freqstr,
-            "training": {"start": str(model.index_[0]), "end": str(model.cutoff_),
-                         "n_obs": model.n_obs_,
-                         "fingerprint": getattr(model, "data_fingerprint_", None),
-                         "exog": model.x_columns_,
-                         "data_kept": not getattr(model, "compact_", False)},
+            "training": {
+                "start": str(model.index_[0]),
+                "end": str(model.cutoff_),
+                "n_obs": model.n_obs_,
+                "fingerprint": getattr(model, "data_fingerprint_", None),
+                "exog": model.x_columns_,
+                "data_kept": not getattr(model, "compact_", False),
+            },
             "parent": parent,
             "metadata": _jsonable(metadata or {}),
-            "payload": {"file": PAYLOAD, "sha256": _sha256(payload),
-                        "bytes": payload.stat().st_size},
+            "payload": {
+                "file": PAYLOAD,
+                "sha256": _sha256(payload),
+                "bytes": payload.stat().st_size,
+            },
         }
         key = _key()
         if key:
@@ -192,16 +224,21 @@ def read_manifest(path: str | os.PathLike[str]) -> dict:
     folder = Path(path)
     file = folder / MANIFEST
     if not file.is_file():
-        raise ArtifactError(f"'{folder}' is not a model artifact: {MANIFEST} is missing. "
-                            "Pass the directory that `forecast fit` printed.")
+        raise ArtifactError(
+            f"'{folder}' is not a model artifact: {MANIFEST} is missing. "
+            "Pass the directory that `forecast fit` printed."
+        )
     try:
         manifest = json.loads(file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"'{file}' is not valid JSON ({exc}); the artifact is damaged. "
-                            "Refit the model.") from None
+        raise ArtifactError(
+            f"'{file}' is not valid JSON ({exc}); the artifact is damaged. Refit the model."
+        ) from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("format_version"), int):
-        raise ArtifactError(f"'{file}' is not a manifest written by forecast.artifacts.save "
-                            "(no format_version); the artifact is damaged. Refit the model.")
+        raise ArtifactError(
+            f"'{file}' is not a manifest written by forecast.artifacts.save "
+            "(no format_version); the artifact is damaged. Refit the model."
+        )
     version = manifest["format_version"]
     if version > FORMAT_VERSION:
         versions = manifest.get("versions")
@@ -209,16 +246,23 @@ def read_manifest(path: str | os.PathLike[str]) -> dict:
         raise ArtifactError(
             f"Artifact '{folder}' uses format {version}, newer than the {FORMAT_VERSION} this "
             f"package reads. Upgrade trade-forecast to {writer or 'a newer release'} or later "
-            "to load it.")
+            "to load it."
+        )
     problems = [k for k, kind in _SHAPE.items() if not isinstance(manifest.get(k), kind)]
-    problems += [f"{part}.{k}" for part, keys in _PARTS.items()
-                 if isinstance(manifest.get(part), dict)
-                 for k, kind in keys.items() if not isinstance(manifest[part].get(k), kind)]
+    problems += [
+        f"{part}.{k}"
+        for part, keys in _PARTS.items()
+        if isinstance(manifest.get(part), dict)
+        for k, kind in keys.items()
+        if not isinstance(manifest[part].get(k), kind)
+    ]
     if "signature" in manifest and not isinstance(manifest["signature"], str):
         problems.append("signature")
     if problems:
-        raise ArtifactError(f"'{file}' is damaged: {', '.join(problems)} missing or of the "
-                            "wrong type. Refit the model or restore the artifact.")
+        raise ArtifactError(
+            f"'{file}' is damaged: {', '.join(problems)} missing or of the "
+            "wrong type. Refit the model or restore the artifact."
+        )
     return manifest
 
 
@@ -250,12 +294,16 @@ def load(path: str | os.PathLike[str], *, strict: bool = False) -> Forecaster:
     if key:
         given = manifest.get("signature")
         if not given or not hmac.compare_digest(given, _signature(manifest, key)):
-            raise ArtifactError(f"Artifact '{folder}' is not signed with this team's key "
-                                f"({SIGNING_KEY_ENV}); refusing to unpickle it.")
+            raise ArtifactError(
+                f"Artifact '{folder}' is not signed with this team's key "
+                f"({SIGNING_KEY_ENV}); refusing to unpickle it."
+            )
     if manifest["payload"]["file"] != PAYLOAD:  # never a path that leaves the folder
-        raise ArtifactError(f"Artifact '{folder}': its manifest names payload "
-                            f"{manifest['payload']['file']!r}; only {PAYLOAD} inside the "
-                            "artifact folder is loaded.")
+        raise ArtifactError(
+            f"Artifact '{folder}': its manifest names payload "
+            f"{manifest['payload']['file']!r}; only {PAYLOAD} inside the "
+            "artifact folder is loaded."
+        )
     payload = folder / PAYLOAD
     if payload.is_symlink() or not payload.is_file():
         raise ArtifactError(f"Artifact '{folder}' has no payload file {PAYLOAD}.")
@@ -263,19 +311,30 @@ def load(path: str | os.PathLike[str], *, strict: bool = False) -> Forecaster:
     # (time of check to time of use) is never what runs.
     data = payload.read_bytes()
     if hashlib.sha256(data).hexdigest() != manifest["payload"]["sha256"]:
-        raise ArtifactError(f"Artifact '{folder}': the payload's SHA-256 does not match its "
-                            "manifest, so it was changed or damaged after saving. It was not "
-                            "unpickled. Refit the model or restore the file.")
+        raise ArtifactError(
+            f"Artifact '{folder}': the payload's SHA-256 does not match its "
+            "manifest, so it was changed or damaged after saving. It was not "
+            "unpickled. Refit the model or restore the file."
+        )
     installed = library_versions()
-    differ = {lib: (v, installed.get(lib)) for lib, v in manifest["versions"].items()
-              if installed.get(lib) != v}
+    differ = {
+        lib: (v, installed.get(lib))
+        for lib, v in manifest["versions"].items()
+        if installed.get(lib) != v
+    }
     if differ:
         text = ", ".join(f"{lib} {old} -> {new}" for lib, (old, new) in sorted(differ.items()))
         if strict:
-            raise ArtifactError(f"Artifact '{folder}' was written with other versions ({text});"
-                                " refusing in strict mode. Refit, or load with strict=False.")
-        warnings.warn(f"Artifact '{folder}' was written with other versions ({text}); "
-                      "forecasts may differ slightly.", ArtifactVersionWarning, stacklevel=2)
+            raise ArtifactError(
+                f"Artifact '{folder}' was written with other versions ({text});"
+                " refusing in strict mode. Refit, or load with strict=False."
+            )
+        warnings.warn(
+            f"Artifact '{folder}' was written with other versions ({text}); "
+            "forecasts may differ slightly.",
+            ArtifactVersionWarning,
+            stacklevel=2,
+        )
     model = joblib.load(io.BytesIO(data))
     if not isinstance(model, Forecaster):
         raise ArtifactError(f"Artifact '{folder}' does not hold a forecast model.")

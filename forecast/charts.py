@@ -22,37 +22,53 @@ def _scale(lo: float, hi: float, a: float, b: float):
 
 
 def _points(xs, ys) -> str:
-    return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True)
-                    if np.isfinite(x) and np.isfinite(y))
+    return " ".join(
+        f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True) if np.isfinite(x) and np.isfinite(y)
+    )
 
 
 def _fmt(v: float) -> str:
     a = abs(v)
-    return f"{v / 1e6:.1f}M" if a >= 1e6 else f"{v / 1e3:.1f}k" if a >= 1e4 else f"{v:,.0f}" \
-        if a >= 100 else f"{v:.2f}"
+    return (
+        f"{v / 1e6:.1f}M"
+        if a >= 1e6
+        else f"{v / 1e3:.1f}k"
+        if a >= 1e4
+        else f"{v:,.0f}"
+        if a >= 100
+        else f"{v:.2f}"
+    )
 
 
 def _frame(title: str, lo: float, hi: float) -> list[str]:
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" '
-           f'class="chart"><title>{escape(title)}</title>',
-           f'<text x="{PAD_L}" y="18" font-size="13" font-weight="bold">{escape(title)}</text>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" '
+        f'class="chart"><title>{escape(title)}</title>',
+        f'<text x="{PAD_L}" y="18" font-size="13" font-weight="bold">{escape(title)}</text>',
+    ]
     y = _scale(lo, hi, H - PAD_B, PAD_T)
     for v in np.linspace(lo, hi, 5):
-        out.append(f'<line x1="{PAD_L}" x2="{W - PAD_R}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-                   'stroke="#e5e5e5"/>')
-        out.append(f'<text x="{PAD_L - 6}" y="{y(v) + 4:.1f}" font-size="10" '
-                   f'text-anchor="end">{escape(_fmt(v))}</text>')
+        out.append(
+            f'<line x1="{PAD_L}" x2="{W - PAD_R}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+            'stroke="#e5e5e5"/>'
+        )
+        out.append(
+            f'<text x="{PAD_L - 6}" y="{y(v) + 4:.1f}" font-size="10" '
+            f'text-anchor="end">{escape(_fmt(v))}</text>'
+        )
     return out
 
 
-def fan_chart(history: pd.Series, forecast: pd.DataFrame, title: str,
-              last_periods: int = 96) -> str:
+def fan_chart(
+    history: pd.Series, forecast: pd.DataFrame, title: str, last_periods: int = 96
+) -> str:
     """History with the forecast mean and 80%/95% bands (``lo-80`` ... ``hi-95``)."""
     hist = history.iloc[-last_periods:]
     periods = list(hist.index) + list(forecast["date"])
     n = len(periods)
-    values = np.r_[hist.to_numpy(float), forecast[["lo-95", "hi-95", "mean"]].to_numpy(
-        float).ravel()]
+    values = np.r_[
+        hist.to_numpy(float), forecast[["lo-95", "hi-95", "mean"]].to_numpy(float).ravel()
+    ]
     values = values[np.isfinite(values)]
     lo, hi = float(values.min()), float(values.max())
     pad = 0.05 * (hi - lo or 1)
@@ -66,16 +82,24 @@ def fan_chart(history: pd.Series, forecast: pd.DataFrame, title: str,
         upper = y(forecast[f"hi-{level}"].to_numpy(float))
         lower = y(forecast[f"lo-{level}"].to_numpy(float))
         poly = _points(np.r_[fx, fx[::-1]], np.r_[upper, lower[::-1]])
-        out.append(f'<polygon points="{poly}" fill="#1f77b4" fill-opacity="{opacity}">'
-                   f'<title>{level}% interval</title></polygon>')
-    out.append(f'<polyline points="{_points(x(np.arange(start)), y(hist.to_numpy(float)))}" '
-               'fill="none" stroke="#222" stroke-width="1.4"/>')
-    out.append(f'<polyline points="{_points(fx, y(forecast["mean"].to_numpy(float)))}" '
-               'fill="none" stroke="#1f77b4" stroke-width="2"/>')
+        out.append(
+            f'<polygon points="{poly}" fill="#1f77b4" fill-opacity="{opacity}">'
+            f"<title>{level}% interval</title></polygon>"
+        )
+    out.append(
+        f'<polyline points="{_points(x(np.arange(start)), y(hist.to_numpy(float)))}" '
+        'fill="none" stroke="#222" stroke-width="1.4"/>'
+    )
+    out.append(
+        f'<polyline points="{_points(fx, y(forecast["mean"].to_numpy(float)))}" '
+        'fill="none" stroke="#1f77b4" stroke-width="2"/>'
+    )
     step = max(1, n // 8)
     for i in range(0, n, step):
-        out.append(f'<text x="{x(i):.1f}" y="{H - 10}" font-size="10" text-anchor="middle">'
-                   f'{escape(str(periods[i]))}</text>')
+        out.append(
+            f'<text x="{x(i):.1f}" y="{H - 10}" font-size="10" text-anchor="middle">'
+            f"{escape(str(periods[i]))}</text>"
+        )
     out.append("</svg>")
     return "\n".join(out)
 
@@ -94,19 +118,31 @@ def horizon_chart(errors: pd.DataFrame, title: str) -> str:
         rows = errors[errors["model"].astype(str) == model].sort_values("h")
         colour = COLOURS[i % len(COLOURS)]
         dash = ' stroke-dasharray="5,4"' if model == "snaive" else ""
-        out.append(f'<polyline points="{_points(x(rows["h"]), y(rows["mase"]))}" fill="none" '
-                   f'stroke="{colour}" stroke-width="1.8"{dash}/>')
-        out.append(f'<text x="{W - 140}" y="{PAD_T + 14 * i + 10}" font-size="11" '
-                   f'fill="{colour}">{escape(model)}</text>')
+        out.append(
+            f'<polyline points="{_points(x(rows["h"]), y(rows["mase"]))}" fill="none" '
+            f'stroke="{colour}" stroke-width="1.8"{dash}/>'
+        )
+        out.append(
+            f'<text x="{W - 140}" y="{PAD_T + 14 * i + 10}" font-size="11" '
+            f'fill="{colour}">{escape(model)}</text>'
+        )
     for h in hs[:: max(1, len(hs) // 12)]:
-        out.append(f'<text x="{x(h):.1f}" y="{H - 10}" font-size="10" '
-                   f'text-anchor="middle">h={int(h)}</text>')
+        out.append(
+            f'<text x="{x(h):.1f}" y="{H - 10}" font-size="10" '
+            f'text-anchor="middle">h={int(h)}</text>'
+        )
     out.append("</svg>")
     return "\n".join(out)
 
 
-def bar_chart(labels: list[str], values: list[float], title: str, unit: str,
-              lows: list[float] | None = None, highs: list[float] | None = None) -> str:
+def bar_chart(
+    labels: list[str],
+    values: list[float],
+    title: str,
+    unit: str,
+    lows: list[float] | None = None,
+    highs: list[float] | None = None,
+) -> str:
     """Horizontal bars, one per label (negative to the left), with optional whiskers
     (e.g. an 80% interval) and the value printed beside each bar in ``unit``."""
     n = len(labels)
@@ -118,27 +154,39 @@ def bar_chart(labels: list[str], values: list[float], title: str, unit: str,
     pad = 0.08 * (hi - lo or 1)
     left = 170
     x = _scale(lo - pad, hi + pad, left, W - 70)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" role="img" '
-           f'class="chart"><title>{escape(title)}</title>',
-           f'<text x="8" y="18" font-size="13" font-weight="bold">{escape(title)}</text>',
-           f'<line x1="{x(0):.1f}" x2="{x(0):.1f}" y1="{top - 4}" y2="{top + row * n}" '
-           'stroke="#888"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" role="img" '
+        f'class="chart"><title>{escape(title)}</title>',
+        f'<text x="8" y="18" font-size="13" font-weight="bold">{escape(title)}</text>',
+        f'<line x1="{x(0):.1f}" x2="{x(0):.1f}" y1="{top - 4}" y2="{top + row * n}" '
+        'stroke="#888"/>',
+    ]
     for i, (label, v) in enumerate(zip(labels, values, strict=True)):
         yy = top + row * i
         x0, x1 = sorted((float(x(0)), float(x(v))))
         colour = COLOURS[0] if v >= 0 else COLOURS[1]
-        out.append(f'<text x="{left - 6}" y="{yy + 12}" font-size="11" '
-                   f'text-anchor="end">{escape(label)}</text>')
-        out.append(f'<rect x="{x0:.1f}" y="{yy + 2}" width="{max(x1 - x0, 0.5):.1f}" '
-                   f'height="{row - 5}" fill="{colour}"><title>{escape(label)}: {v:+.2f} '
-                   f'{escape(unit)}</title></rect>')
+        out.append(
+            f'<text x="{left - 6}" y="{yy + 12}" font-size="11" '
+            f'text-anchor="end">{escape(label)}</text>'
+        )
+        out.append(
+            f'<rect x="{x0:.1f}" y="{yy + 2}" width="{max(x1 - x0, 0.5):.1f}" '
+            f'height="{row - 5}" fill="{colour}"><title>{escape(label)}: {v:+.2f} '
+            f"{escape(unit)}</title></rect>"
+        )
         if lows is not None and highs is not None:
-            out.append(f'<line x1="{x(lows[i]):.1f}" x2="{x(highs[i]):.1f}" y1="{yy + 8}" '
-                       f'y2="{yy + 8}" stroke="#222" stroke-width="1"/>')
-        out.append(f'<text x="{max(x1, float(x(highs[i])) if highs else x1) + 4:.1f}" '
-                   f'y="{yy + 12}" font-size="10">{v:+.2f} {escape(unit)}</text>')
-    out.append(f'<text x="{x(0):.1f}" y="{height - 6}" font-size="10" text-anchor="middle">'
-               f'0 {escape(unit)}</text>')
+            out.append(
+                f'<line x1="{x(lows[i]):.1f}" x2="{x(highs[i]):.1f}" y1="{yy + 8}" '
+                f'y2="{yy + 8}" stroke="#222" stroke-width="1"/>'
+            )
+        out.append(
+            f'<text x="{max(x1, float(x(highs[i])) if highs else x1) + 4:.1f}" '
+            f'y="{yy + 12}" font-size="10">{v:+.2f} {escape(unit)}</text>'
+        )
+    out.append(
+        f'<text x="{x(0):.1f}" y="{height - 6}" font-size="10" text-anchor="middle">'
+        f"0 {escape(unit)}</text>"
+    )
     out.append("</svg>")
     return "\n".join(out)
 
@@ -155,17 +203,25 @@ def index_chart(periods: list, lines: dict[str, np.ndarray], title: str, unit: s
     x = _scale(0, max(n - 1, 1), PAD_L, W - 150)
     y = _scale(lo, hi, H - PAD_B, PAD_T)
     out = _frame(title, lo, hi)
-    out.append(f'<text x="12" y="{(H - PAD_B + PAD_T) / 2:.0f}" font-size="10" '
-               f'transform="rotate(-90 12 {(H - PAD_B + PAD_T) / 2:.0f})" '
-               f'text-anchor="middle">{escape(unit)}</text>')
+    out.append(
+        f'<text x="12" y="{(H - PAD_B + PAD_T) / 2:.0f}" font-size="10" '
+        f'transform="rotate(-90 12 {(H - PAD_B + PAD_T) / 2:.0f})" '
+        f'text-anchor="middle">{escape(unit)}</text>'
+    )
     for i, (name, vals) in enumerate(lines.items()):
         colour = COLOURS[i % len(COLOURS)]
-        out.append(f'<polyline points="{_points(x(np.arange(n)), y(np.asarray(vals, float)))}"'
-                   f' fill="none" stroke="{colour}" stroke-width="1.8"/>')
-        out.append(f'<text x="{W - 140}" y="{PAD_T + 14 * i + 10}" font-size="11" '
-                   f'fill="{colour}">{escape(name)}</text>')
+        out.append(
+            f'<polyline points="{_points(x(np.arange(n)), y(np.asarray(vals, float)))}"'
+            f' fill="none" stroke="{colour}" stroke-width="1.8"/>'
+        )
+        out.append(
+            f'<text x="{W - 140}" y="{PAD_T + 14 * i + 10}" font-size="11" '
+            f'fill="{colour}">{escape(name)}</text>'
+        )
     for i in range(0, n, max(1, n // 8)):
-        out.append(f'<text x="{x(i):.1f}" y="{H - 10}" font-size="10" text-anchor="middle">'
-                   f'{escape(str(periods[i]))}</text>')
+        out.append(
+            f'<text x="{x(i):.1f}" y="{H - 10}" font-size="10" text-anchor="middle">'
+            f"{escape(str(periods[i]))}</text>"
+        )
     out.append("</svg>")
     return "\n".join(out)

@@ -87,27 +87,38 @@ _DRIVER_KEYS = {"id", "dataset", "csv"}
 
 def _int(run: dict, key: str, low: int, high: int | None = None) -> int:
     value = run[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (
-            high is not None and value > high):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < low
+        or (high is not None and value > high)
+    ):
         span = f"from {low} to {high:,}" if high is not None else f"of at least {low}"
         raise ConfigError(f"Config key 'run.{key}' must be an integer {span}. Got {value!r}.")
     return value
 
 
-def _source(entry: dict, where: str, base: Path | None, known: set[str]
-            ) -> tuple[str | None, str | None]:
+def _source(
+    entry: dict, where: str, base: Path | None, known: set[str]
+) -> tuple[str | None, str | None]:
     """The entry's dataset or CSV; a relative CSV path is read from the config's folder."""
     unknown = sorted(set(entry) - known)
     if unknown:
-        raise ConfigError(f"Config key(s) {', '.join(f'{where}.{k}' for k in unknown)} "
-                          f"unknown (a typo?). Known: {', '.join(sorted(known))}.")
+        raise ConfigError(
+            f"Config key(s) {', '.join(f'{where}.{k}' for k in unknown)} "
+            f"unknown (a typo?). Known: {', '.join(sorted(known))}."
+        )
     dataset, csv = entry.get("dataset"), entry.get("csv")
     if (dataset is None) == (csv is None):
-        raise ConfigError(f"Config key '{where}' needs exactly one of 'dataset' (a bundled "
-                          "dataset) and 'csv' (a file path).")
+        raise ConfigError(
+            f"Config key '{where}' needs exactly one of 'dataset' (a bundled "
+            "dataset) and 'csv' (a file path)."
+        )
     if dataset is not None and dataset not in datasets.names():
-        raise ConfigError(f"Config key '{where}.dataset' is {dataset!r}; choose one of "
-                          f"{', '.join(datasets.names())}.")
+        raise ConfigError(
+            f"Config key '{where}.dataset' is {dataset!r}; choose one of "
+            f"{', '.join(datasets.names())}."
+        )
     if csv is not None:
         if not isinstance(csv, str) or not csv:
             raise ConfigError(f"Config key '{where}.csv' must be a file path string.")
@@ -115,10 +126,15 @@ def _source(entry: dict, where: str, base: Path | None, known: set[str]
         if not path.is_absolute() and base is not None:
             path = base / path
         if not path.is_file():
-            raise ConfigError(f"Config key '{where}.csv': file '{path}' does not exist"
-                              + (f" (relative paths are read from the config file's folder, "
-                                 f"'{base}')" if base is not None and not Path(csv).is_absolute()
-                                 else "") + ".")
+            raise ConfigError(
+                f"Config key '{where}.csv': file '{path}' does not exist"
+                + (
+                    f" (relative paths are read from the config file's folder, '{base}')"
+                    if base is not None and not Path(csv).is_absolute()
+                    else ""
+                )
+                + "."
+            )
         csv = str(path)
     return dataset, csv
 
@@ -143,8 +159,10 @@ def load_config(path: str | Path | None = None) -> RunConfig:
             raise ConfigError(f"Config file '{file}' is not valid TOML ({exc}).") from None
         unknown = sorted(set(user) - {"run", "series", "partners", "sectors"})
         if unknown:
-            raise ConfigError(f"Config file '{file}': unknown section(s) {', '.join(unknown)}; "
-                              "use [run], [[series]], [partners] and [sectors].")
+            raise ConfigError(
+                f"Config file '{file}': unknown section(s) {', '.join(unknown)}; "
+                "use [run], [[series]], [partners] and [sectors]."
+            )
         raw = copy.deepcopy(raw)
         raw["run"].update(user.get("run", {}))
         if "series" in user:
@@ -162,20 +180,30 @@ def load_config(path: str | Path | None = None) -> RunConfig:
             if "csv" in user["sectors"]:
                 raw["sectors"].pop("dataset", None)
     run = raw["run"]
-    unknown = sorted(set(run) - {"seed", "n_paths", "candidates", "ensemble_size", "windows",
-                                 "outlook_year", "keep_data"})
+    unknown = sorted(
+        set(run)
+        - {"seed", "n_paths", "candidates", "ensemble_size", "windows", "outlook_year", "keep_data"}
+    )
     if unknown:
-        raise ConfigError(f"Config key(s) {', '.join('run.' + k for k in unknown)} unknown. "
-                          "Known: seed, n_paths, candidates, ensemble_size, windows, "
-                          "outlook_year, keep_data.")
+        raise ConfigError(
+            f"Config key(s) {', '.join('run.' + k for k in unknown)} unknown. "
+            "Known: seed, n_paths, candidates, ensemble_size, windows, "
+            "outlook_year, keep_data."
+        )
     if not isinstance(run["keep_data"], bool):
-        raise ConfigError("Config key 'run.keep_data' must be true or false. Got "
-                          f"{run['keep_data']!r}.")
+        raise ConfigError(
+            f"Config key 'run.keep_data' must be true or false. Got {run['keep_data']!r}."
+        )
     candidates = run["candidates"]
-    if not isinstance(candidates, list) or not candidates or any(
-            c not in available() or c == "ensemble" for c in candidates):
-        raise ConfigError(f"Config key 'run.candidates' must list registry models (not "
-                          f"'ensemble'), from {', '.join(available())}. Got {candidates!r}.")
+    if (
+        not isinstance(candidates, list)
+        or not candidates
+        or any(c not in available() or c == "ensemble" for c in candidates)
+    ):
+        raise ConfigError(
+            f"Config key 'run.candidates' must list registry models (not "
+            f"'ensemble'), from {', '.join(available())}. Got {candidates!r}."
+        )
     specs = []
     if not isinstance(raw.get("series"), list) or not raw["series"]:
         raise ConfigError("Config key 'series' must be a non-empty list of [[series]] tables.")
@@ -188,18 +216,25 @@ def load_config(path: str | Path | None = None) -> RunConfig:
         d_id = d_ds = d_csv = None
         if driver is not None:
             if not isinstance(driver, dict) or not isinstance(driver.get("id"), str):
-                raise ConfigError(f"Config key '{where}.driver' must be a table with 'id' and "
-                                  "'dataset' or 'csv'.")
+                raise ConfigError(
+                    f"Config key '{where}.driver' must be a table with 'id' and 'dataset' or 'csv'."
+                )
             d_id = driver["id"]
             d_ds, d_csv = _source(driver, f"{where}.driver", base, _DRIVER_KEYS)
         specs.append(SeriesSpec(entry["id"], dataset, csv, d_id, d_ds, d_csv))
-    return RunConfig(partners=_partners(raw.get("partners"), base),
-                     sectors=_sectors(raw.get("sectors"), base),
-                     seed=_int(run, "seed", 0), n_paths=_int(run, "n_paths", 100, MAX_PATHS),
-                     candidates=tuple(candidates),
-                     ensemble_size=_int(run, "ensemble_size", 1),
-                     windows=_int(run, "windows", 1), outlook_year=_int(run, "outlook_year", 0),
-                     series=tuple(specs), keep_data=run["keep_data"], raw=raw)
+    return RunConfig(
+        partners=_partners(raw.get("partners"), base),
+        sectors=_sectors(raw.get("sectors"), base),
+        seed=_int(run, "seed", 0),
+        n_paths=_int(run, "n_paths", 100, MAX_PATHS),
+        candidates=tuple(candidates),
+        ensemble_size=_int(run, "ensemble_size", 1),
+        windows=_int(run, "windows", 1),
+        outlook_year=_int(run, "outlook_year", 0),
+        series=tuple(specs),
+        keep_data=run["keep_data"],
+        raw=raw,
+    )
 
 
 def _partners(entry: dict | None, base: Path | None) -> PartnerSpec | None:
@@ -210,28 +245,37 @@ def _partners(entry: dict | None, base: Path | None) -> PartnerSpec | None:
         return None
     unknown = sorted(set(entry) - _PARTNER_KEYS)
     if unknown:
-        raise ConfigError(f"Config key(s) {', '.join('partners.' + k for k in unknown)} "
-                          f"unknown. Known: {', '.join(sorted(_PARTNER_KEYS))}.")
+        raise ConfigError(
+            f"Config key(s) {', '.join('partners.' + k for k in unknown)} "
+            f"unknown. Known: {', '.join(sorted(_PARTNER_KEYS))}."
+        )
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise ConfigError(f"Config key 'partners.enabled' must be true or false. Got "
-                          f"{enabled!r}.")
+        raise ConfigError(f"Config key 'partners.enabled' must be true or false. Got {enabled!r}.")
     if not enabled:
         return None
-    dataset, csv = _source({k: v for k, v in entry.items() if k in ("dataset", "csv")},
-                           "partners", base, {"dataset", "csv"})
+    dataset, csv = _source(
+        {k: v for k, v in entry.items() if k in ("dataset", "csv")},
+        "partners",
+        base,
+        {"dataset", "csv"},
+    )
     top = entry.get("top", 12)
     if isinstance(top, bool) or not isinstance(top, int) or not 0 <= top <= 200:
-        raise ConfigError(f"Config key 'partners.top' must be an integer from 0 to 200. Got "
-                          f"{top!r}.")
+        raise ConfigError(
+            f"Config key 'partners.top' must be an integer from 0 to 200. Got {top!r}."
+        )
     groupings = entry.get("groupings", ["ASEAN", "European Union"])
     if not isinstance(groupings, list) or not all(isinstance(g, str) for g in groupings):
-        raise ConfigError("Config key 'partners.groupings' must be a list of names, e.g. "
-                          '["ASEAN", "European Union"].')
+        raise ConfigError(
+            "Config key 'partners.groupings' must be a list of names, e.g. "
+            '["ASEAN", "European Union"].'
+        )
     method = entry.get("method", "mint_shrink")
     if method not in METHODS:
-        raise ConfigError(f"Config key 'partners.method' is {method!r}; choose one of "
-                          f"{', '.join(METHODS)}.")
+        raise ConfigError(
+            f"Config key 'partners.method' is {method!r}; choose one of {', '.join(METHODS)}."
+        )
     return PartnerSpec(dataset, csv, top, tuple(groupings), method)
 
 
@@ -241,28 +285,46 @@ def _sectors(entry: dict | None, base: Path | None) -> SectorSpec | None:
         return None
     unknown = sorted(set(entry) - {"enabled", "dataset", "csv"})
     if unknown:
-        raise ConfigError(f"Config key(s) {', '.join('sectors.' + k for k in unknown)} "
-                          "unknown. Known: csv, dataset, enabled.")
+        raise ConfigError(
+            f"Config key(s) {', '.join('sectors.' + k for k in unknown)} "
+            "unknown. Known: csv, dataset, enabled."
+        )
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise ConfigError(f"Config key 'sectors.enabled' must be true or false. Got "
-                          f"{enabled!r}.")
+        raise ConfigError(f"Config key 'sectors.enabled' must be true or false. Got {enabled!r}.")
     if not enabled:
         return None
-    dataset, csv = _source({k: v for k, v in entry.items() if k in ("dataset", "csv")},
-                           "sectors", base, {"dataset", "csv"})
+    dataset, csv = _source(
+        {k: v for k, v in entry.items() if k in ("dataset", "csv")},
+        "sectors",
+        base,
+        {"dataset", "csv"},
+    )
     return SectorSpec(dataset, csv)
 
 
-def for_data(config: RunConfig, series_ids: list[str], *, dataset: str | None = None,
-             csv: str | None = None, outlook_year: int | None = None) -> RunConfig:
+def for_data(
+    config: RunConfig,
+    series_ids: list[str],
+    *,
+    dataset: str | None = None,
+    csv: str | None = None,
+    outlook_year: int | None = None,
+) -> RunConfig:
     """The run's settings applied to other series: ``series_ids`` from one dataset or CSV
     (no drivers), without the partner and sector stages; ``outlook_year`` overrides."""
     specs = tuple(SeriesSpec(sid, dataset, csv) for sid in series_ids)
     raw = copy.deepcopy(config.raw)
-    raw["series"] = [{"id": s.id, **({"dataset": dataset} if dataset else {"csv": csv})}
-                     for s in specs]
+    raw["series"] = [
+        {"id": s.id, **({"dataset": dataset} if dataset else {"csv": csv})} for s in specs
+    ]
     if outlook_year is not None:
         raw["run"]["outlook_year"] = outlook_year
-    return dataclasses.replace(config, series=specs, raw=raw, partners=None, sectors=None,
-                               outlook_year=outlook_year or config.outlook_year)
+    return dataclasses.replace(
+        config,
+        series=specs,
+        raw=raw,
+        partners=None,
+        sectors=None,
+        outlook_year=outlook_year or config.outlook_year,
+    )

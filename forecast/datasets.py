@@ -28,37 +28,82 @@ class Dataset:
     title: str
 
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (
-    Dataset("us_china_monthly", "us_china_monthly.csv",
-            "China-US goods trade, monthly 1985-2025 (US Census mirror data)"),
-    Dataset("china_total_annual", "china_total_annual.csv",
-            "China total goods exports and imports, annual 1999-2025 (GACC, yearbook)"),
-    Dataset("china_exports_sa_monthly", "china_exports_sa_monthly.csv",
-            "China total goods exports, monthly SA 2000-2020 (OECD MEI via FRED)"),
-    Dataset("japan_china_monthly", "japan_china_monthly.csv",
-            "China-Japan goods trade, monthly 2001-2019 (MOF Japan mirror data)"),
-    Dataset("korea_china_monthly", "korea_china_monthly.csv",
-            "China-Korea goods trade, monthly 2001-2019 (KOSIS mirror data)"),
-    Dataset("us_tariff_monthly", "us_tariff_monthly.csv",
-            "US tariffs on Chinese goods, monthly (PIIE average; IEEPA add-on)"),
-    Dataset("cny_usd_monthly", "cny_usd_monthly.csv",
-            "CNY per USD, monthly average 1981-2019 (FRED EXCHUS)"),
-    Dataset("china_partner_monthly", "china_partner_monthly.csv",
-            "China's exports and imports by partner and region, monthly 2024-2025 (GACC)"),
-    Dataset("partner_mirror_annual", "partner_mirror_annual.csv",
-            "Each partner's imports from China, annual 2014-2025 (UN Comtrade mirror, CIF)"),
-    Dataset("china_selected_partners_annual", "china_selected_partners_annual.csv",
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (
+        Dataset(
+            "us_china_monthly",
+            "us_china_monthly.csv",
+            "China-US goods trade, monthly 1985-2025 (US Census mirror data)",
+        ),
+        Dataset(
+            "china_total_annual",
+            "china_total_annual.csv",
+            "China total goods exports and imports, annual 1999-2025 (GACC, yearbook)",
+        ),
+        Dataset(
+            "china_exports_sa_monthly",
+            "china_exports_sa_monthly.csv",
+            "China total goods exports, monthly SA 2000-2020 (OECD MEI via FRED)",
+        ),
+        Dataset(
+            "japan_china_monthly",
+            "japan_china_monthly.csv",
+            "China-Japan goods trade, monthly 2001-2019 (MOF Japan mirror data)",
+        ),
+        Dataset(
+            "korea_china_monthly",
+            "korea_china_monthly.csv",
+            "China-Korea goods trade, monthly 2001-2019 (KOSIS mirror data)",
+        ),
+        Dataset(
+            "us_tariff_monthly",
+            "us_tariff_monthly.csv",
+            "US tariffs on Chinese goods, monthly (PIIE average; IEEPA add-on)",
+        ),
+        Dataset(
+            "cny_usd_monthly",
+            "cny_usd_monthly.csv",
+            "CNY per USD, monthly average 1981-2019 (FRED EXCHUS)",
+        ),
+        Dataset(
+            "china_partner_monthly",
+            "china_partner_monthly.csv",
+            "China's exports and imports by partner and region, monthly 2024-2025 (GACC)",
+        ),
+        Dataset(
+            "partner_mirror_annual",
+            "partner_mirror_annual.csv",
+            "Each partner's imports from China, annual 2014-2025 (UN Comtrade mirror, CIF)",
+        ),
+        Dataset(
+            "china_selected_partners_annual",
+            "china_selected_partners_annual.csv",
             "China's exports to the US, Brazil, Portugal, Angola, Mozambique, annual 2001-2024 "
-            "(UN Comtrade)"),
-    Dataset("china_total_monthly_1983", "china_total_monthly_1983.csv",
-            "China total exports and imports, monthly 1983-2013 (China Customs)"),
-    Dataset("china_commodity_monthly", "china_commodity_monthly.csv",
-            "China's major export commodities, value and quantity, monthly 2024-2025 (GACC)"),
-    Dataset("china_solar_pv_annual", "china_solar_pv_annual.csv",
-            "China's solar PV module production, exports, installation, annual 2015-2024 (GW)"),
-    Dataset("us_imports_hs2_monthly", "us_imports_hs2_monthly.csv",
-            "US imports from China by HS chapter, monthly 2013-2021 (Census mirror)"),
-)}
+            "(UN Comtrade)",
+        ),
+        Dataset(
+            "china_total_monthly_1983",
+            "china_total_monthly_1983.csv",
+            "China total exports and imports, monthly 1983-2013 (China Customs)",
+        ),
+        Dataset(
+            "china_commodity_monthly",
+            "china_commodity_monthly.csv",
+            "China's major export commodities, value and quantity, monthly 2024-2025 (GACC)",
+        ),
+        Dataset(
+            "china_solar_pv_annual",
+            "china_solar_pv_annual.csv",
+            "China's solar PV module production, exports, installation, annual 2015-2024 (GW)",
+        ),
+        Dataset(
+            "us_imports_hs2_monthly",
+            "us_imports_hs2_monthly.csv",
+            "US imports from China by HS chapter, monthly 2013-2021 (Census mirror)",
+        ),
+    )
+}
 
 
 def _root() -> Path:
@@ -80,8 +125,10 @@ def names() -> list[str]:
 
 def _get(name: str) -> Dataset:
     if name not in DATASETS:
-        raise DataError(f"Unknown dataset {name!r}. Choose one of {', '.join(DATASETS)} "
-                        "(see `forecast data list`).")
+        raise DataError(
+            f"Unknown dataset {name!r}. Choose one of {', '.join(DATASETS)} "
+            "(see `forecast data list`)."
+        )
     return DATASETS[name]
 
 
@@ -116,14 +163,23 @@ def describe() -> pd.DataFrame:
     rows = []
     for ds in DATASETS.values():
         summary = summarize(load(ds.name))
-        rows.append({"name": ds.name, "frequency": "/".join(sorted(set(summary["frequency"]))),
-                     "start": summary["start"].min(), "end": summary["end"].max(),
-                     "series": len(summary), "title": ds.title})
+        rows.append(
+            {
+                "name": ds.name,
+                "frequency": "/".join(sorted(set(summary["frequency"]))),
+                "start": summary["start"].min(),
+                "end": summary["end"].max(),
+                "series": len(summary),
+                "title": ds.title,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def verify() -> dict[str, bool]:
     """Check every bundled file against the SHA-256 in ``manifest.json``."""
     manifest = json.loads(data_path("manifest.json").read_text())
-    return {file: hashlib.sha256(data_path(file).read_bytes()).hexdigest() == meta["sha256"]
-            for file, meta in manifest["files"].items()}
+    return {
+        file: hashlib.sha256(data_path(file).read_bytes()).hexdigest() == meta["sha256"]
+        for file, meta in manifest["files"].items()
+    }

@@ -58,8 +58,9 @@ class Hierarchy:
     members: dict[str, tuple[str, ...]] = field(repr=False)
 
     @classmethod
-    def from_parents(cls, parents: Mapping[str, str | None],
-                     groupings: Mapping[str, Sequence[str]] | None = None) -> Hierarchy:
+    def from_parents(
+        cls, parents: Mapping[str, str | None], groupings: Mapping[str, Sequence[str]] | None = None
+    ) -> Hierarchy:
         """Build a hierarchy from child -> parent links and optional groupings.
 
         Parameters
@@ -87,8 +88,10 @@ class Hierarchy:
                 links[p] = None
         roots = [n for n, p in links.items() if p is None]
         if len(roots) != 1:
-            raise DataError(f"A hierarchy needs exactly one root (a node without parent); "
-                            f"found {len(roots)}: {shorten(roots)}.")
+            raise DataError(
+                f"A hierarchy needs exactly one root (a node without parent); "
+                f"found {len(roots)}: {shorten(roots)}."
+            )
         children: dict[str, list[str]] = {n: [] for n in links}
         for n, p in links.items():
             if p is not None:
@@ -103,31 +106,37 @@ class Hierarchy:
                 stack.append(child)
         if len(order) != len(links):
             lost = sorted(set(links) - set(order))
-            raise DataError(f"The parent links hold a cycle: {shorten(lost)} never reach "
-                            f"the root {roots[0]!r}.")
+            raise DataError(
+                f"The parent links hold a cycle: {shorten(lost)} never reach the root {roots[0]!r}."
+            )
         bottom = [n for n in order if not children[n]]
-        tree_aggs = sorted((n for n in order if children[n]), key=lambda n: (depth[n],
-                                                                              order.index(n)))
+        tree_aggs = sorted(
+            (n for n in order if children[n]), key=lambda n: (depth[n], order.index(n))
+        )
         col = {b: j for j, b in enumerate(bottom)}
 
         def leaves(node: str) -> list[str]:
-            return [node] if not children[node] else [x for c in children[node]
-                                                      for x in leaves(c)]
+            return [node] if not children[node] else [x for c in children[node] for x in leaves(c)]
 
         rows = {n: leaves(n) for n in tree_aggs}
         members = {n: tuple(children[n]) for n in tree_aggs}
         for name, group in (groupings or {}).items():
             if name in links:
-                raise DataError(f"Grouping {name!r} has the name of a tree node; name it "
-                                "differently.")
+                raise DataError(
+                    f"Grouping {name!r} has the name of a tree node; name it differently."
+                )
             unknown = [m for m in group if m not in links]
             if unknown:
-                raise DataError(f"Grouping {name!r} names member(s) {shorten(unknown)} that "
-                                "are not in the hierarchy.")
+                raise DataError(
+                    f"Grouping {name!r} names member(s) {shorten(unknown)} that "
+                    "are not in the hierarchy."
+                )
             covered = [x for m in group for x in leaves(m)]
             if len(covered) != len(set(covered)):
-                raise DataError(f"Grouping {name!r} counts some bottom nodes twice (a member "
-                                "and its own parent both listed).")
+                raise DataError(
+                    f"Grouping {name!r} counts some bottom nodes twice (a member "
+                    "and its own parent both listed)."
+                )
             rows[name] = covered
             members[name] = tuple(group)
         nodes = [*rows, *bottom]
@@ -138,25 +147,33 @@ class Hierarchy:
         level = {n: ("top" if depth[n] == 0 else f"level {depth[n]}") for n in tree_aggs}
         level.update({g: "grouping" for g in (groupings or {})})
         level.update({b: "bottom" for b in bottom})
-        return cls(tuple(nodes), tuple(bottom), S, {n: links[n] for n in order}, level,
-                   members)
+        return cls(tuple(nodes), tuple(bottom), S, {n: links[n] for n in order}, level, members)
 
     @property
     def aggregates(self) -> tuple[str, ...]:
         """The nodes that are sums (every node but the bottom ones)."""
-        return self.nodes[:len(self.nodes) - len(self.bottom)]
+        return self.nodes[: len(self.nodes) - len(self.bottom)]
 
     def aggregate(self, bottom: pd.DataFrame) -> pd.DataFrame:
         """Every node's values from the bottom nodes' (columns = bottom node names)."""
         missing = [b for b in self.bottom if b not in bottom.columns]
         if missing:
-            raise DataError(f"Bottom node(s) {shorten(missing)} are missing; the hierarchy "
-                            f"needs all {len(self.bottom)}.")
+            raise DataError(
+                f"Bottom node(s) {shorten(missing)} are missing; the hierarchy "
+                f"needs all {len(self.bottom)}."
+            )
         values = bottom[list(self.bottom)].to_numpy(dtype=float) @ self.S.T
         return pd.DataFrame(values, index=bottom.index, columns=list(self.nodes))
 
-    def check(self, values: pd.DataFrame, *, rtol: float = 1e-6, atol: float = 0.0,
-              units: Mapping[str, str] | None = None, where: str = "Data") -> None:
+    def check(
+        self,
+        values: pd.DataFrame,
+        *,
+        rtol: float = 1e-6,
+        atol: float = 0.0,
+        units: Mapping[str, str] | None = None,
+        where: str = "Data",
+    ) -> None:
         """Check that every aggregate equals the sum of its members, period by period.
 
         Parameters
@@ -179,17 +196,21 @@ class Hierarchy:
         """
         missing = [n for n in self.nodes if n not in values.columns]
         if missing:
-            raise DataError(f"{where}: node(s) {shorten(missing)} of the hierarchy are "
-                            "missing. Every parent needs all its children (and each grouping "
-                            "all its members); add them or drop them from the hierarchy.")
+            raise DataError(
+                f"{where}: node(s) {shorten(missing)} of the hierarchy are "
+                "missing. Every parent needs all its children (and each grouping "
+                "all its members); add them or drop them from the hierarchy."
+            )
         if units is not None:
             found = {n: units.get(n, "") for n in self.nodes}
             if len(set(found.values())) > 1:
                 first = self.nodes[0]
                 odd = [n for n in self.nodes if found[n] != found[first]]
-                raise DataError(f"{where}: units differ within the hierarchy ({first!r} in "
-                                f"{found[first]!r}, {shorten(repr(n) for n in odd)} in "
-                                f"{found[odd[0]]!r}). Convert every node to one unit first.")
+                raise DataError(
+                    f"{where}: units differ within the hierarchy ({first!r} in "
+                    f"{found[first]!r}, {shorten(repr(n) for n in odd)} in "
+                    f"{found[odd[0]]!r}). Convert every node to one unit first."
+                )
         for node in self.aggregates:
             parts = values[list(self.members[node])]
             total = values[node]
@@ -197,9 +218,11 @@ class Hierarchy:
             if gap.any():
                 period = values.index[gap.to_numpy()][0]
                 lost = [m for m in parts.columns if pd.isna(parts.loc[period, m])]
-                raise DataError(f"{where}: in {period}, {node!r} has a value but its "
-                                f"member(s) {shorten(lost)} have none, so the sum cannot be "
-                                "checked or used. Supply them or leave that period out.")
+                raise DataError(
+                    f"{where}: in {period}, {node!r} has a value but its "
+                    f"member(s) {shorten(lost)} have none, so the sum cannot be "
+                    "checked or used. Supply them or leave that period out."
+                )
             diff = (total - parts.sum(axis=1, min_count=1)).abs()
             bad = diff > atol + rtol * total.abs()
             if bad.any():
@@ -209,4 +232,5 @@ class Hierarchy:
                     f"{where}: in {period}, {node!r} is {t:,.6g} but its {len(parts.columns)} "
                     f"members add up to {s:,.6g} (off by {t - s:,.6g}, more than the "
                     f"tolerance {atol:g} + {rtol:g} x value). Check for a missing member, a "
-                    "revision, or a unit slip, or widen rtol if the source rounds.")
+                    "revision, or a unit slip, or widen rtol if the source rounds."
+                )

@@ -19,13 +19,28 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["METRICS", "coverage", "crps", "evaluate", "mae", "mape", "mase", "pinball",
-           "rmse", "rmsse", "skill", "smape", "winkler"]
+__all__ = [
+    "METRICS",
+    "coverage",
+    "crps",
+    "evaluate",
+    "mae",
+    "mape",
+    "mase",
+    "pinball",
+    "rmse",
+    "rmsse",
+    "skill",
+    "smape",
+    "winkler",
+]
 
 
 def _valid(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[np.isfinite(frame["y"].to_numpy(dtype=float))
-                 & np.isfinite(frame["mean"].to_numpy(dtype=float))]
+    return frame[
+        np.isfinite(frame["y"].to_numpy(dtype=float))
+        & np.isfinite(frame["mean"].to_numpy(dtype=float))
+    ]
 
 
 def _err(frame: pd.DataFrame) -> np.ndarray:
@@ -76,17 +91,19 @@ def rmsse(frame: pd.DataFrame) -> float:
         return np.nan
     f = f.assign(_sq=_err(f) ** 2)
     per_fold = f.groupby(["series_id", "model", "cutoff"], observed=True).agg(
-        sq=("_sq", "mean"), scale=("scale_mse", "first"))
+        sq=("_sq", "mean"), scale=("scale_mse", "first")
+    )
     per_fold = per_fold[per_fold["scale"] > 0]
-    return float(np.mean(np.sqrt(per_fold["sq"] / per_fold["scale"]))) if len(per_fold) \
-        else np.nan
+    return float(np.mean(np.sqrt(per_fold["sq"] / per_fold["scale"]))) if len(per_fold) else np.nan
 
 
 def _bounds(frame: pd.DataFrame, level: float) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = f"lo-{level:g}", f"hi-{level:g}"
     if lo not in frame or hi not in frame:
-        raise ValueError(f"The frame has no {level:g}% interval (columns {lo}, {hi}); run the "
-                         f"backtest with level=({level:g},).")
+        raise ValueError(
+            f"The frame has no {level:g}% interval (columns {lo}, {hi}); run the "
+            f"backtest with level=({level:g},)."
+        )
     return frame[lo].to_numpy(float), frame[hi].to_numpy(float)
 
 
@@ -129,15 +146,24 @@ def crps(frame: pd.DataFrame) -> float:
 
 
 METRICS: dict[str, Callable[[pd.DataFrame], float]] = {
-    "mae": mae, "rmse": rmse, "mape": mape, "smape": smape, "mase": mase, "rmsse": rmsse,
-    "coverage_80": lambda f: coverage(f, 80), "coverage_95": lambda f: coverage(f, 95),
-    "winkler_95": lambda f: winkler(f, 95), "pinball_80": lambda f: pinball(f, 80),
+    "mae": mae,
+    "rmse": rmse,
+    "mape": mape,
+    "smape": smape,
+    "mase": mase,
+    "rmsse": rmsse,
+    "coverage_80": lambda f: coverage(f, 80),
+    "coverage_95": lambda f: coverage(f, 95),
+    "winkler_95": lambda f: winkler(f, 95),
+    "pinball_80": lambda f: pinball(f, 80),
 }
 
 
-def evaluate(frame: pd.DataFrame, metrics: Sequence[str] = ("mase", "rmsse", "mape", "smape",
-                                                            "coverage_80", "coverage_95"),
-             by: Sequence[str] = ("model",)) -> pd.DataFrame:
+def evaluate(
+    frame: pd.DataFrame,
+    metrics: Sequence[str] = ("mase", "rmsse", "mape", "smape", "coverage_80", "coverage_95"),
+    by: Sequence[str] = ("model",),
+) -> pd.DataFrame:
     """Metrics by group (e.g. by model; by model and horizon; by series and model).
 
     Parameters
@@ -157,8 +183,7 @@ def evaluate(frame: pd.DataFrame, metrics: Sequence[str] = ("mase", "rmsse", "ma
     table = {**METRICS, "crps": crps}
     unknown = [m for m in metrics if m not in table]
     if unknown:
-        raise ValueError(f"Unknown metric(s) {', '.join(unknown)}. Choose from "
-                         f"{', '.join(table)}.")
+        raise ValueError(f"Unknown metric(s) {', '.join(unknown)}. Choose from {', '.join(table)}.")
     rows = []
     for key, group in frame.groupby(list(by), observed=True, sort=True):
         key = key if isinstance(key, tuple) else (key,)
@@ -168,20 +193,28 @@ def evaluate(frame: pd.DataFrame, metrics: Sequence[str] = ("mase", "rmsse", "ma
     return pd.DataFrame(rows)
 
 
-def skill(frame: pd.DataFrame, metric: str = "mase", baseline: str = "snaive",
-          by: Sequence[str] = ("model",)) -> pd.DataFrame:
+def skill(
+    frame: pd.DataFrame,
+    metric: str = "mase",
+    baseline: str = "snaive",
+    by: Sequence[str] = ("model",),
+) -> pd.DataFrame:
     """Skill against a baseline model: 1 - metric(model) / metric(baseline), per group.
 
     Positive skill means the model beats the baseline on the same folds.
     """
     if baseline not in set(frame["model"].astype(str)):
-        raise ValueError(f"The baseline model {baseline!r} is not in the frame; include it "
-                         "in the backtest.")
+        raise ValueError(
+            f"The baseline model {baseline!r} is not in the frame; include it in the backtest."
+        )
     scores = evaluate(frame, [metric], by=by)
     rest = [b for b in by if b != "model"]
     base = scores[scores["model"] == baseline].drop(columns="model")
     base = base.rename(columns={metric: "baseline"})
-    merged = scores.merge(base, on=rest) if rest else scores.assign(
-        baseline=float(base["baseline"].iloc[0]))
+    merged = (
+        scores.merge(base, on=rest)
+        if rest
+        else scores.assign(baseline=float(base["baseline"].iloc[0]))
+    )
     merged[f"skill_{metric}"] = 1 - merged[metric] / merged["baseline"]
     return merged.drop(columns="baseline")

@@ -29,8 +29,10 @@ def default_year(y: pd.Series) -> int:
     counts = observed.groupby(observed.index.year).count()
     complete = counts[counts == per_year].index
     if not len(complete):
-        raise DataError(f"Series '{y.name}' has no complete calendar year; an outlook needs "
-                        "at least one as its base.")
+        raise DataError(
+            f"Series '{y.name}' has no complete calendar year; an outlook needs "
+            "at least one as its base."
+        )
     return int(complete.max()) + 1
 
 
@@ -57,31 +59,43 @@ def year_totals(y: pd.Series, paths: np.ndarray, year: int) -> np.ndarray:
         When an observed period of the year is missing or the paths do not reach its end.
     """
     freq = y.index.freq
-    periods = pd.period_range(pd.Period(f"{year}-01-01", freq=freq),
-                              pd.Period(f"{year}-12-31", freq=freq), freq=freq)
+    periods = pd.period_range(
+        pd.Period(f"{year}-01-01", freq=freq), pd.Period(f"{year}-12-31", freq=freq), freq=freq
+    )
     cutoff = y.index[-1]
     observed = periods[periods <= cutoff]
     simulated = periods[periods > cutoff]
     actual = y.reindex(observed)
     if actual.isna().any():
         gaps = ", ".join(str(p) for p in actual.index[actual.isna()][:4])
-        raise DataError(f"Series '{y.name}': {year} has missing observed periods ({gaps}); "
-                        "its total cannot be formed without filling them.")
+        raise DataError(
+            f"Series '{y.name}': {year} has missing observed periods ({gaps}); "
+            "its total cannot be formed without filling them."
+        )
     total = np.full(paths.shape[0], float(actual.sum()))
     if len(simulated):
         steps = np.array([(p - cutoff).n for p in simulated])
         if steps.max() > paths.shape[1]:
-            raise ValueError(f"The paths reach {paths.shape[1]} periods ahead but {year} "
-                             f"needs {steps.max()}. Simulate more periods.")
+            raise ValueError(
+                f"The paths reach {paths.shape[1]} periods ahead but {year} "
+                f"needs {steps.max()}. Simulate more periods."
+            )
         total = total + paths[:, steps - 1].sum(axis=1)
     return total
 
 
-def outlook(model: Forecaster, y: pd.Series, *, year: int | None = None,
-            n_paths: int = 2000, X: pd.DataFrame | None = None,
-            thresholds: Sequence[float] = (0.0,), quantiles: Sequence[float] = QUANTILES,
-            random_state: int | np.random.Generator | None = 0,
-            shock: float = 0.0) -> pd.DataFrame:
+def outlook(
+    model: Forecaster,
+    y: pd.Series,
+    *,
+    year: int | None = None,
+    n_paths: int = 2000,
+    X: pd.DataFrame | None = None,
+    thresholds: Sequence[float] = (0.0,),
+    quantiles: Sequence[float] = QUANTILES,
+    random_state: int | np.random.Generator | None = 0,
+    shock: float = 0.0,
+) -> pd.DataFrame:
     """The distribution of a calendar year's total and its growth.
 
     Parameters
@@ -115,34 +129,47 @@ def outlook(model: Forecaster, y: pd.Series, *, year: int | None = None,
     """
     model._check_fitted()
     if y.index[-1] != model.cutoff_:
-        raise ValueError(f"The 'y' parameter of outlook ends at {y.index[-1]} but the model "
-                         f"was fitted up to {model.cutoff_}; pass the series it was fitted on.")
+        raise ValueError(
+            f"The 'y' parameter of outlook ends at {y.index[-1]} but the model "
+            f"was fitted up to {model.cutoff_}; pass the series it was fitted on."
+        )
     target = default_year(y) if year is None else int(year)
     cutoff = model.cutoff_
     last_needed = pd.Period(f"{target}-12-31", freq=cutoff.freq)
     h = max((last_needed - cutoff).n, 0)
     if target - 1 < y.index[0].year:
-        raise DataError(f"Series '{y.name}' starts in {y.index[0].year}; the base year "
-                        f"{target - 1} of an outlook for {target} is not in the data.")
+        raise DataError(
+            f"Series '{y.name}' starts in {y.index[0].year}; the base year "
+            f"{target - 1} of an outlook for {target} is not in the data."
+        )
     if not np.isfinite(shock) or shock <= -1:
-        raise ValueError("The 'shock' parameter of outlook must be a finite fraction above "
-                         f"-1 (e.g. -0.1 for -10%). Got {shock!r} instead.")
-    paths = model.sample(h, n_paths, X=X, random_state=random_state) if h else \
-        np.zeros((n_paths, 0))
+        raise ValueError(
+            "The 'shock' parameter of outlook must be a finite fraction above "
+            f"-1 (e.g. -0.1 for -10%). Got {shock!r} instead."
+        )
+    paths = (
+        model.sample(h, n_paths, X=X, random_state=random_state) if h else np.zeros((n_paths, 0))
+    )
     paths = paths * (1.0 + shock) if shock else paths
     total = year_totals(y, paths, target)
     base = year_totals(y, paths, target - 1)
     if (base <= 0).any():  # growth from a zero (or negative) base has no meaning
-        raise DataError(f"Series '{y.name}': the base year {target - 1} totals "
-                        f"{float(base.min()):g} in some paths; growth is undefined from a zero "
-                        "or negative base. Check the data, or ask for the outlook of another "
-                        "year.")
+        raise DataError(
+            f"Series '{y.name}': the base year {target - 1} totals "
+            f"{float(base.min()):g} in some paths; growth is undefined from a zero "
+            "or negative base. Check the data, or ask for the outlook of another "
+            "year."
+        )
     growth = total / base - 1
     row: dict[str, object] = {
-        "series_id": model.series_id_, "model": model.model_name, "shock": float(shock),
+        "series_id": model.series_id_,
+        "model": model.model_name,
+        "shock": float(shock),
         "year": target,
-        "base_year": target - 1, "base_total": float(base.mean()),
-        "expected_total": float(total.mean()), "expected_growth": float(growth.mean()),
+        "base_year": target - 1,
+        "base_total": float(base.mean()),
+        "expected_total": float(total.mean()),
+        "expected_growth": float(growth.mean()),
     }
     for q in quantiles:
         row[f"total_q{q:g}"] = float(np.percentile(total, q))
@@ -159,8 +186,14 @@ def outlook(model: Forecaster, y: pd.Series, *, year: int | None = None,
     return pd.DataFrame([row])
 
 
-def pair_outlook(model, Y: pd.DataFrame, *, year: int | None = None, n_paths: int = 2000,
-                 random_state: int | None = 0) -> pd.DataFrame:
+def pair_outlook(
+    model,
+    Y: pd.DataFrame,
+    *,
+    year: int | None = None,
+    n_paths: int = 2000,
+    random_state: int | None = 0,
+) -> pd.DataFrame:
     """Outlook of both flows and the balance from a fitted :class:`PairVAR`'s joint paths.
 
     The balance is exports minus imports per path, so its spread reflects the flows'
@@ -177,20 +210,28 @@ def pair_outlook(model, Y: pd.DataFrame, *, year: int | None = None, n_paths: in
     target = default_year(first) if year is None else int(year)
     cutoff = model.cutoff_
     h = max((pd.Period(f"{target}-12-31", freq=cutoff.freq) - cutoff).n, 0)
-    paths = model.sample(h, n_paths, random_state=random_state) if h else \
-        np.zeros((n_paths, 0, 2))
-    flows = {Y.columns[0]: (Y.iloc[:, 0], paths[:, :, 0]),
-             Y.columns[1]: (Y.iloc[:, 1], paths[:, :, 1]),
-             "balance": (Y.iloc[:, 0] - Y.iloc[:, 1], paths[:, :, 0] - paths[:, :, 1])}
+    paths = model.sample(h, n_paths, random_state=random_state) if h else np.zeros((n_paths, 0, 2))
+    flows = {
+        Y.columns[0]: (Y.iloc[:, 0], paths[:, :, 0]),
+        Y.columns[1]: (Y.iloc[:, 1], paths[:, :, 1]),
+        "balance": (Y.iloc[:, 0] - Y.iloc[:, 1], paths[:, :, 0] - paths[:, :, 1]),
+    }
     rows = []
     for name, (observed, p) in flows.items():
         total = year_totals(observed.rename(name), p, target)
         base = year_totals(observed.rename(name), p, target - 1)
         growth = (total - base) / np.abs(base)
-        row = {"series_id": str(name), "model": model.name, "year": target,
-               "base_year": target - 1, "base_total": float(base.mean()),
-               "expected_total": float(total.mean()), "expected_growth": float(growth.mean()),
-               "p_growth_ge_0": float(np.mean(growth >= 0)), "joint": True}
+        row = {
+            "series_id": str(name),
+            "model": model.name,
+            "year": target,
+            "base_year": target - 1,
+            "base_total": float(base.mean()),
+            "expected_total": float(total.mean()),
+            "expected_growth": float(growth.mean()),
+            "p_growth_ge_0": float(np.mean(growth >= 0)),
+            "joint": True,
+        }
         for q in QUANTILES:
             row[f"total_q{q:g}"] = float(np.percentile(total, q))
             row[f"growth_q{q:g}"] = float(np.percentile(growth, q))

@@ -80,12 +80,18 @@ class PartnerOutlook:
     def table(self) -> pd.DataFrame:
         """One row per node: level, totals, expected growth, quantiles, P(growth >= 0)."""
         g = self.growth
-        out = pd.DataFrame({
-            "node": list(self.hierarchy.nodes),
-            "level": [self.hierarchy.level[n] for n in self.hierarchy.nodes],
-            "year": self.year, "base_year": self.base_year, "unit": self.unit,
-            "base_total": self.base, "expected_total": self.paths.mean(axis=0),
-            "expected_growth": g.mean(axis=0)})
+        out = pd.DataFrame(
+            {
+                "node": list(self.hierarchy.nodes),
+                "level": [self.hierarchy.level[n] for n in self.hierarchy.nodes],
+                "year": self.year,
+                "base_year": self.base_year,
+                "unit": self.unit,
+                "base_total": self.base,
+                "expected_total": self.paths.mean(axis=0),
+                "expected_growth": g.mean(axis=0),
+            }
+        )
         for q in QUANTILES:
             out[f"growth_q{q}"] = np.percentile(g, q, axis=0)
         out["p_growth_ge_0"] = (g >= -1e-12).mean(axis=0)
@@ -105,36 +111,43 @@ class PartnerOutlook:
         idx = [nodes.index(p) for p in parts]
         cover = self.hierarchy.S[idx].sum(axis=0)
         if not np.array_equal(cover, np.ones(len(self.hierarchy.bottom))):
-            raise ValueError("The 'partition' parameter must cover every bottom node exactly "
-                             "once (e.g. the continents, or the bottom nodes).")
+            raise ValueError(
+                "The 'partition' parameter must cover every bottom node exactly "
+                "once (e.g. the continents, or the bottom nodes)."
+            )
         top = self.base[0]
         c = 100 * (self.paths[:, idx] - self.base[idx]) / top
-        return pd.DataFrame({"node": parts, "base_share": 100 * self.base[idx] / top,
-                             "expected_contribution_pp": c.mean(axis=0),
-                             "contribution_q10_pp": np.percentile(c, 10, axis=0),
-                             "contribution_q90_pp": np.percentile(c, 90, axis=0)})
+        return pd.DataFrame(
+            {
+                "node": parts,
+                "base_share": 100 * self.base[idx] / top,
+                "expected_contribution_pp": c.mean(axis=0),
+                "contribution_q10_pp": np.percentile(c, 10, axis=0),
+                "contribution_q90_pp": np.percentile(c, 90, axis=0),
+            }
+        )
 
 
 def _center(past: np.ndarray, center: str) -> float:
     return {"mean": np.mean, "median": np.median, "zero": lambda x: 0.0}[center](past)
 
 
-def _standardised_errors(history: pd.DataFrame, window: int, center: str = "zero"
-                         ) -> np.ndarray:
+def _standardised_errors(history: pd.DataFrame, window: int, center: str = "zero") -> np.ndarray:
     """Rolling-origin one-year-ahead errors over each node's own spread, pooled."""
     out = []
     for col in history.columns:
         g = history[col].dropna().to_numpy()
         for t in range(MIN_YEARS, len(g)):
-            past = g[max(0, t - window):t]
+            past = g[max(0, t - window) : t]
             sd = past.std(ddof=1)
             if sd > 0:
                 out.append((g[t] - _center(past, center)) / (sd * np.sqrt(1 + 1 / len(past))))
     return np.asarray(out)
 
 
-def calibration_factor(history: pd.DataFrame, window: int = 10, level: float = 80.0,
-                       center: str = "zero") -> float:
+def calibration_factor(
+    history: pd.DataFrame, window: int = 10, level: float = 80.0, center: str = "zero"
+) -> float:
     """The factor on the spread that makes past ``level``% intervals cover ``level``%.
 
     Past one-year-ahead errors, each divided by the spread the model would have used then,
@@ -151,9 +164,15 @@ def calibration_factor(history: pd.DataFrame, window: int = 10, level: float = 8
 CENTERS = ("mean", "median", "zero")
 
 
-def simulate_growth(history: pd.DataFrame, n_paths: int, *, window: int = 10,
-                    scale_factor: float = 1.0, center: str = "zero", random_state: int = 0
-                    ) -> tuple[np.ndarray, dict[str, str], np.ndarray]:
+def simulate_growth(
+    history: pd.DataFrame,
+    n_paths: int,
+    *,
+    window: int = 10,
+    scale_factor: float = 1.0,
+    center: str = "zero",
+    random_state: int = 0,
+) -> tuple[np.ndarray, dict[str, str], np.ndarray]:
     """Joint draws of next year's log growth of every node.
 
     Parameters
@@ -183,20 +202,29 @@ def simulate_growth(history: pd.DataFrame, n_paths: int, *, window: int = 10,
     counts = recent.notna().sum()
     own = counts >= MIN_YEARS
     if not own.any():
-        raise DataError(f"No node has {MIN_YEARS} years of growth history; an outlook needs "
-                        "a longer annual source.")
+        raise DataError(
+            f"No node has {MIN_YEARS} years of growth history; an outlook needs "
+            "a longer annual source."
+        )
     if center not in CENTERS:
-        raise ValueError(f"The 'center' parameter must be one of {', '.join(CENTERS)}. Got "
-                         f"{center!r} instead.")
-    mu = {"mean": recent.mean(), "median": recent.median(),
-          "zero": recent.mean() * 0.0}[center].where(own, 0.0)
+        raise ValueError(
+            f"The 'center' parameter must be one of {', '.join(CENTERS)}. Got {center!r} instead."
+        )
+    mu = {"mean": recent.mean(), "median": recent.median(), "zero": recent.mean() * 0.0}[
+        center
+    ].where(own, 0.0)
     sd = recent.std(ddof=1).where(own)
     pooled_sd = float(sd.median())
     sd = sd.fillna(pooled_sd) * np.sqrt(1 + 1 / counts.clip(lower=1)) * scale_factor
-    basis = {n: (f"{int(counts[n])} years of growth, {recent[n].first_valid_index()}-"
-                 f"{recent[n].last_valid_index()}" if own[n] else
-                 "no growth history: zero mean, the median spread of the other nodes")
-             for n in history.columns}
+    basis = {
+        n: (
+            f"{int(counts[n])} years of growth, {recent[n].first_valid_index()}-"
+            f"{recent[n].last_valid_index()}"
+            if own[n]
+            else "no growth history: zero mean, the median spread of the other nodes"
+        )
+        for n in history.columns
+    }
     z = (recent - recent.mean()) / recent.std(ddof=1)
     common = z.loc[:, own].dropna()
     corr = np.eye(len(history.columns))
@@ -218,10 +246,19 @@ def simulate_growth(history: pd.DataFrame, n_paths: int, *, window: int = 10,
     return draws, basis, deviations.fillna(0.0).to_numpy()
 
 
-def partner_outlook(values: pd.DataFrame, hierarchy: Hierarchy, history: pd.DataFrame, *,
-                    year: int | None = None, n_paths: int = 2000, method: str = "mint_shrink",
-                    window: int = 10, center: str = "zero", calibrate: bool = True,
-                    random_state: int = 0) -> PartnerOutlook:
+def partner_outlook(
+    values: pd.DataFrame,
+    hierarchy: Hierarchy,
+    history: pd.DataFrame,
+    *,
+    year: int | None = None,
+    n_paths: int = 2000,
+    method: str = "mint_shrink",
+    window: int = 10,
+    center: str = "zero",
+    calibrate: bool = True,
+    random_state: int = 0,
+) -> PartnerOutlook:
     """The coherent calendar-year outlook of every node.
 
     Parameters
@@ -249,27 +286,50 @@ def partner_outlook(values: pd.DataFrame, hierarchy: Hierarchy, history: pd.Data
     PartnerOutlook
     """
     months = values.index
-    complete = [y for y in sorted(set(months.year)) if (months.year == y).sum() == 12
-                and not values.loc[months.year == y].isna().any().any()]
+    complete = [
+        y
+        for y in sorted(set(months.year))
+        if (months.year == y).sum() == 12 and not values.loc[months.year == y].isna().any().any()
+    ]
     if not complete:
-        raise DataError("The partner table holds no complete calendar year; an outlook "
-                        "needs one as its level.")
+        raise DataError(
+            "The partner table holds no complete calendar year; an outlook needs one as its level."
+        )
     base_year = complete[-1]
     if year is not None and year != base_year + 1:
-        raise DataError(f"A partner outlook is for the year after the last complete one "
-                        f"({base_year + 1}); got year={year}.")
+        raise DataError(
+            f"A partner outlook is for the year after the last complete one "
+            f"({base_year + 1}); got year={year}."
+        )
     base = values.loc[months.year == base_year, list(hierarchy.nodes)].sum().to_numpy()
     hist = history[list(hierarchy.nodes)]
     factor = calibration_factor(hist, window, center=center) if calibrate else 1.0
-    draws, basis, deviations = simulate_growth(hist, n_paths, window=window,
-                                               scale_factor=factor, center=center,
-                                               random_state=random_state)
+    draws, basis, deviations = simulate_growth(
+        hist, n_paths, window=window, scale_factor=factor, center=center, random_state=random_state
+    )
     raw = base * np.exp(draws)
-    paths = reconcile(raw, hierarchy, method, residuals=deviations * base,
-                      history=values[list(hierarchy.nodes)].to_numpy())
+    paths = reconcile(
+        raw,
+        hierarchy,
+        method,
+        residuals=deviations * base,
+        history=values[list(hierarchy.nodes)].to_numpy(),
+    )
     notes = list(values.attrs.get("notes", []))
     if (paths < 0).any():
-        notes.append(f"{int((paths < 0).any(axis=1).sum())} of {n_paths} reconciled paths hold "
-                     "a negative total for some node (the method does not bound them)")
-    return PartnerOutlook(hierarchy, base_year + 1, base_year, values.attrs.get("unit", ""),
-                          base, paths, basis, method, factor, notes)
+        notes.append(
+            f"{int((paths < 0).any(axis=1).sum())} of {n_paths} reconciled paths hold "
+            "a negative total for some node (the method does not bound them)"
+        )
+    return PartnerOutlook(
+        hierarchy,
+        base_year + 1,
+        base_year,
+        values.attrs.get("unit", ""),
+        base,
+        paths,
+        basis,
+        method,
+        factor,
+        notes,
+    )

@@ -26,9 +26,20 @@ from forecast.data import select, split
 from forecast.errors import DataError, shorten
 from forecast.hierarchy import Hierarchy
 
-__all__ = ["REST", "check_groupings", "complete", "full_hierarchy", "growth_history",
-           "memberships", "mirror_growth", "node_countries", "panel",
-           "partner_hierarchy", "published_ytd", "structure"]
+__all__ = [
+    "REST",
+    "check_groupings",
+    "complete",
+    "full_hierarchy",
+    "growth_history",
+    "memberships",
+    "mirror_growth",
+    "node_countries",
+    "panel",
+    "partner_hierarchy",
+    "published_ytd",
+    "structure",
+]
 
 REST = "Rest of "  # prefix of the derived remainder nodes
 WORLD = "World"
@@ -43,8 +54,9 @@ def structure() -> pd.DataFrame:
     ``ASEAN@2025-10`` means a member from that month's table on),
     ``name_zh`` (as published) and ``order`` (as listed by GACC).
     """
-    table = pd.read_csv(datasets.data_path("partner_structure.csv"), keep_default_na=False,
-                        dtype=str)
+    table = pd.read_csv(
+        datasets.data_path("partner_structure.csv"), keep_default_na=False, dtype=str
+    )
     return table.assign(order=table["order"].astype(int))
 
 
@@ -87,12 +99,16 @@ def panel(frame: pd.DataFrame, flow: str = "exports", reporter: str = "China") -
         raise DataError(f"The data hold no {reporter} {flow} by partner.")
     units = rows["unit"].unique()
     if len(units) > 1:
-        raise DataError(f"{reporter} {flow} by partner come in several units "
-                        f"({shorten(units)}); convert them to one first.")
+        raise DataError(
+            f"{reporter} {flow} by partner come in several units "
+            f"({shorten(units)}); convert them to one first."
+        )
     products = rows.groupby("partner")["product"].nunique()
     if (products > 1).any():
-        raise DataError(f"Partner(s) {shorten(products.index[products > 1])} have several "
-                        "products; give one series per partner (e.g. product 'total').")
+        raise DataError(
+            f"Partner(s) {shorten(products.index[products > 1])} have several "
+            "products; give one series per partner (e.g. product 'total')."
+        )
     partner_of = dict(zip(rows["series_id"], rows["partner"], strict=True))
     table = pd.DataFrame({partner_of[sid]: s for sid, s in split(rows).items()})
     table.attrs["unit"] = str(units[0])
@@ -117,12 +133,14 @@ def complete(values: pd.DataFrame, struct: pd.DataFrame | None = None) -> pd.Dat
     if absent:
         out.attrs["notes"].append(
             f"{absent} partner-months absent from GACC's table (small territories in months "
-            "without trade) counted as zero; the published totals add up without them")
+            "without trade) counted as zero; the published totals add up without them"
+        )
     return out
 
 
-def full_hierarchy(struct: pd.DataFrame | None = None,
-                   present: Sequence[str] | None = None) -> Hierarchy:
+def full_hierarchy(
+    struct: pd.DataFrame | None = None, present: Sequence[str] | None = None
+) -> Hierarchy:
     """The tree exactly as GACC publishes it: world, continents, every country and "other"
     line (groupings, whose membership changes, are checked by :func:`check_groupings`).
 
@@ -141,24 +159,28 @@ def full_hierarchy(struct: pd.DataFrame | None = None,
     return Hierarchy.from_parents(parents)
 
 
-def memberships(struct: pd.DataFrame, group: str
-                ) -> dict[str, tuple[pd.Period | None, pd.Period | None]]:
+def memberships(
+    struct: pd.DataFrame, group: str
+) -> dict[str, tuple[pd.Period | None, pd.Period | None]]:
     """The declared members of ``group``, each with the first month it counts in and the
     first month it no longer does (None: throughout). ``ASEAN@2025-10`` in the structure
     means from 2025-10 on, ``APEC<2025-03`` until 2025-02."""
     out = {}
     for partner, tags in zip(struct["partner"], struct["groupings"], strict=True):
         for tag in filter(None, tags.split(";")):
-            name, since, until = re.fullmatch(r"([^@<]+)(?:@([\d-]+))?(?:<([\d-]+))?",
-                                              tag).groups()
+            name, since, until = re.fullmatch(r"([^@<]+)(?:@([\d-]+))?(?:<([\d-]+))?", tag).groups()
             if name == group:
-                out[partner] = (pd.Period(since, freq="M") if since else None,
-                                pd.Period(until, freq="M") if until else None)
+                out[partner] = (
+                    pd.Period(since, freq="M") if since else None,
+                    pd.Period(until, freq="M") if until else None,
+                )
     if not out:
-        known = sorted({re.split("[@<]", t)[0] for s in struct["groupings"]
-                        for t in s.split(";") if t})
-        raise DataError(f"Grouping {group!r} has no declared members; declared: "
-                        f"{', '.join(known)}.")
+        known = sorted(
+            {re.split("[@<]", t)[0] for s in struct["groupings"] for t in s.split(";") if t}
+        )
+        raise DataError(
+            f"Grouping {group!r} has no declared members; declared: {', '.join(known)}."
+        )
     return out
 
 
@@ -167,26 +189,34 @@ def _in_force(span: tuple[pd.Period | None, pd.Period | None], period: pd.Period
     return (since is None or period >= since) and (until is None or period < until)
 
 
-def _members(struct: pd.DataFrame, nodes: dict, groupings: Sequence[str],
-             period: pd.Period) -> dict[str, list[str]]:
+def _members(
+    struct: pd.DataFrame, nodes: dict, groupings: Sequence[str], period: pd.Period
+) -> dict[str, list[str]]:
     """Members in force at ``period`` (a static summing matrix cannot change membership);
     a member the flow does not have (China's re-imports among exports) is left out."""
     out = {}
     kinds = struct.set_index("partner")["kind"]
     for group in groupings:
-        members = [m for m, span in memberships(struct, group).items()
-                   if _in_force(span, period) and (m in nodes or kinds[m] != "other")]
+        members = [
+            m
+            for m, span in memberships(struct, group).items()
+            if _in_force(span, period) and (m in nodes or kinds[m] != "other")
+        ]
         missing = [m for m in members if m not in nodes]
         if missing:
-            raise DataError(f"Grouping {group!r} lists {shorten(missing)}, which are not in "
-                            "the hierarchy.")
+            raise DataError(
+                f"Grouping {group!r} lists {shorten(missing)}, which are not in the hierarchy."
+            )
         out[group] = members
     return out
 
 
-def check_groupings(values: pd.DataFrame, struct: pd.DataFrame | None = None,
-                    groupings: Sequence[str] = ("ASEAN", "European Union", "APEC", "RCEP"),
-                    rtol: float = 1e-6) -> None:
+def check_groupings(
+    values: pd.DataFrame,
+    struct: pd.DataFrame | None = None,
+    groupings: Sequence[str] = ("ASEAN", "European Union", "APEC", "RCEP"),
+    rtol: float = 1e-6,
+) -> None:
     """Check that each published grouping equals its members in force, month by month.
 
     Raises
@@ -201,15 +231,21 @@ def check_groupings(values: pd.DataFrame, struct: pd.DataFrame | None = None,
             now = [m for m, span in members.items() if _in_force(span, period)]
             parts = values.loc[period, now].sum()
             if abs(total - parts) > rtol * abs(total):
-                raise DataError(f"The partner table: in {period}, {group!r} is {total:,.6g} "
-                                f"but its {len(now)} members in force add up to "
-                                f"{parts:,.6g}. Check the declared membership.")
+                raise DataError(
+                    f"The partner table: in {period}, {group!r} is {total:,.6g} "
+                    f"but its {len(now)} members in force add up to "
+                    f"{parts:,.6g}. Check the declared membership."
+                )
 
 
-def partner_hierarchy(values: pd.DataFrame, struct: pd.DataFrame | None = None, *,
-                      top: int = 12, keep: Sequence[str] = (),
-                      groupings: Sequence[str] = ("ASEAN", "European Union")
-                      ) -> tuple[Hierarchy, pd.DataFrame]:
+def partner_hierarchy(
+    values: pd.DataFrame,
+    struct: pd.DataFrame | None = None,
+    *,
+    top: int = 12,
+    keep: Sequence[str] = (),
+    groupings: Sequence[str] = ("ASEAN", "European Union"),
+) -> tuple[Hierarchy, pd.DataFrame]:
     """The working hierarchy and every node's values.
 
     World -> continents (plus Antarctica and "unknown") -> kept partners and a remainder
@@ -238,17 +274,21 @@ def partner_hierarchy(values: pd.DataFrame, struct: pd.DataFrame | None = None, 
     """
     struct = structure() if struct is None else struct
     values = complete(values, struct)
-    present = struct[struct["kind"].isin(["country", "other"])
-                     & struct["partner"].isin(values.columns)]
+    present = struct[
+        struct["kind"].isin(["country", "other"]) & struct["partner"].isin(values.columns)
+    ]
     named = present[present["kind"] == "country"]["partner"]
     recent = values[named].iloc[-12:].sum()
     kept = set(recent.sort_values(ascending=False).index[:top]) | set(keep)
-    kept |= {p for group in groupings for p, span in memberships(struct, group).items()
-             if p in values.columns and _in_force(span, values.index[-1])}
+    kept |= {
+        p
+        for group in groupings
+        for p, span in memberships(struct, group).items()
+        if p in values.columns and _in_force(span, values.index[-1])
+    }
     unknown = sorted(set(keep) - set(named))
     if unknown:
-        raise DataError(f"Partner(s) {shorten(unknown)} in 'keep' are not countries of the "
-                        "table.")
+        raise DataError(f"Partner(s) {shorten(unknown)} in 'keep' are not countries of the table.")
     parents: dict[str, str | None] = {WORLD: None}
     table = {WORLD: values[WORLD]}
     for row in struct.sort_values("order").itertuples():
@@ -256,8 +296,11 @@ def partner_hierarchy(values: pd.DataFrame, struct: pd.DataFrame | None = None, 
             parents[row.partner] = WORLD
             table[row.partner] = values[row.partner]
     for continent in [p for p, q in parents.items() if q == WORLD and p not in _OUTSIDE]:
-        listed = [p for p in present.sort_values("order")["partner"]
-                  if p in kept and struct.set_index("partner").loc[p, "continent"] == continent]
+        listed = [
+            p
+            for p in present.sort_values("order")["partner"]
+            if p in kept and struct.set_index("partner").loc[p, "continent"] == continent
+        ]
         if not listed:  # nothing named: the continent itself is a bottom node
             continue
         for p in listed:
@@ -267,20 +310,29 @@ def partner_hierarchy(values: pd.DataFrame, struct: pd.DataFrame | None = None, 
         parents[rest] = continent
         table[rest] = values[continent] - values[listed].sum(axis=1, min_count=1).fillna(0)
     last = values.index[-1]
-    hierarchy = Hierarchy.from_parents(parents,
-                                       groupings=_members(struct, parents, groupings, last))
+    hierarchy = Hierarchy.from_parents(
+        parents, groupings=_members(struct, parents, groupings, last)
+    )
     notes = list(values.attrs["notes"])
     for group in groupings:
         members = {m: s for m, s in memberships(struct, group).items() if m in values.columns}
         table[group] = values[[m for m in members if _in_force(members[m], last)]].sum(axis=1)
-        changed = [f"{m} before {since}" for m, (since, _) in members.items()
-                   if since is not None and since > values.index[0] and since <= last]
-        changed += [f"adds {m} until {until}" for m, (_, until) in members.items()
-                    if until is not None and until <= last]
+        changed = [
+            f"{m} before {since}"
+            for m, (since, _) in members.items()
+            if since is not None and since > values.index[0] and since <= last
+        ]
+        changed += [
+            f"adds {m} until {until}"
+            for m, (_, until) in members.items()
+            if until is not None and until <= last
+        ]
         if changed:
             left_out = ", ".join(changed)
-            notes.append(f"{group} is summed over today's members throughout; GACC's own "
-                         f"figure leaves out {left_out}")
+            notes.append(
+                f"{group} is summed over today's members throughout; GACC's own "
+                f"figure leaves out {left_out}"
+            )
     nodes = pd.DataFrame(table)[list(hierarchy.nodes)]
     nodes.attrs = {"unit": values.attrs.get("unit", ""), "notes": notes}
     # GACC's world exceeds its parts by up to 71.5 (CNY 10k) in a month: 3e-7 of it.
@@ -288,8 +340,9 @@ def partner_hierarchy(values: pd.DataFrame, struct: pd.DataFrame | None = None, 
     return hierarchy, nodes
 
 
-def node_countries(hierarchy: Hierarchy, struct: pd.DataFrame | None = None
-                   ) -> dict[str, list[str]]:
+def node_countries(
+    hierarchy: Hierarchy, struct: pd.DataFrame | None = None
+) -> dict[str, list[str]]:
     """The countries each node of a :func:`partner_hierarchy` covers (bottom countries of
     its subtree; a remainder covers its continent's countries that are not kept)."""
     struct = structure() if struct is None else struct
@@ -299,7 +352,7 @@ def node_countries(hierarchy: Hierarchy, struct: pd.DataFrame | None = None
     direct: dict[str, list[str]] = {}
     for node in hierarchy.bottom:
         if node.startswith(REST):
-            direct[node] = [c for c in by_continent.get(node[len(REST):], []) if c not in kept]
+            direct[node] = [c for c in by_continent.get(node[len(REST) :], []) if c not in kept]
         else:
             direct[node] = [node] if node in set(countries["partner"]) else []
     out = {}
@@ -309,8 +362,9 @@ def node_countries(hierarchy: Hierarchy, struct: pd.DataFrame | None = None
     return out
 
 
-def mirror_growth(hierarchy: Hierarchy, leaves: dict[str, list[str]],
-                  mirror: pd.DataFrame) -> pd.DataFrame:
+def mirror_growth(
+    hierarchy: Hierarchy, leaves: dict[str, list[str]], mirror: pd.DataFrame
+) -> pd.DataFrame:
     """Annual log growth of every node from partner-reported (mirror) data.
 
     Parameters
@@ -343,10 +397,15 @@ def mirror_growth(hierarchy: Hierarchy, leaves: dict[str, list[str]],
     return pd.DataFrame(out, index=mirror.index)
 
 
-def growth_history(hierarchy: Hierarchy, values: pd.DataFrame,
-                   struct: pd.DataFrame | None = None, *, mirror: pd.DataFrame | None = None,
-                   world: pd.Series | None = None, last_mirror_year: int = 2024
-                   ) -> tuple[pd.DataFrame, dict[str, str]]:
+def growth_history(
+    hierarchy: Hierarchy,
+    values: pd.DataFrame,
+    struct: pd.DataFrame | None = None,
+    *,
+    mirror: pd.DataFrame | None = None,
+    world: pd.Series | None = None,
+    last_mirror_year: int = 2024,
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Every node's annual log growth, from the longest honest source for it.
 
     * the top node (``World``): China's own annual totals (``world``, by default the
@@ -382,11 +441,14 @@ def growth_history(hierarchy: Hierarchy, values: pd.DataFrame,
     out = growth.reindex(index)
     for y in recent.index:
         out.loc[y, [n for n in hierarchy.nodes if n != top]] = recent.loc[
-            y, [n for n in hierarchy.nodes if n != top]]
+            y, [n for n in hierarchy.nodes if n != top]
+        ]
     out[top] = pd.Series(world_growth.to_numpy(), index=world_growth.index.year).reindex(index)
     out.index = pd.PeriodIndex([pd.Period(str(y), freq="Y") for y in index])
-    src = (f"mirror (partner-reported, CIF USD) to {last_mirror_year}, then China-reported "
-           f"({', '.join(map(str, recent.index))}, CNY)")
+    src = (
+        f"mirror (partner-reported, CIF USD) to {last_mirror_year}, then China-reported "
+        f"({', '.join(map(str, recent.index))}, CNY)"
+    )
     sources = {n: src for n in hierarchy.nodes}
     sources[top] = f"China's annual totals ({world.attrs.get('unit', '')})"
     return out, sources

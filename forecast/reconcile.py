@@ -33,8 +33,15 @@ from forecast.hierarchy import Hierarchy
 
 __all__ = ["METHODS", "projection", "reconcile", "shrunk_covariance"]
 
-METHODS = ("bottom_up", "top_down_average_proportions", "top_down_proportion_averages",
-           "ols", "wls_struct", "wls_var", "mint_shrink")
+METHODS = (
+    "bottom_up",
+    "top_down_average_proportions",
+    "top_down_proportion_averages",
+    "ols",
+    "wls_struct",
+    "wls_var",
+    "mint_shrink",
+)
 RIDGE = 2e-8  # floor of W's diagonal (and wls_var's addend, as in hierarchicalforecast)
 
 
@@ -57,8 +64,10 @@ def shrunk_covariance(residuals: np.ndarray, ridge: float = RIDGE) -> tuple[np.n
     r = r[~np.isnan(r).any(axis=1)]
     n = len(r)
     if n < 3:
-        raise ValueError(f"MinT shrinkage needs residuals from at least 3 periods; got {n}. "
-                         "Use wls_struct or ols, which need none.")
+        raise ValueError(
+            f"MinT shrinkage needs residuals from at least 3 periods; got {n}. "
+            "Use wls_struct or ols, which need none."
+        )
     x = r - r.mean(axis=0)
     cov = x.T @ x / (n - 1)
     sd = np.sqrt(np.diag(cov))
@@ -84,9 +93,13 @@ def _gls(S: np.ndarray, W: np.ndarray) -> np.ndarray:
     return np.linalg.solve(S.T @ WiS, WiS.T)
 
 
-def projection(hierarchy: Hierarchy, method: str = "mint_shrink", *,
-               residuals: np.ndarray | None = None,
-               history: np.ndarray | None = None) -> np.ndarray:
+def projection(
+    hierarchy: Hierarchy,
+    method: str = "mint_shrink",
+    *,
+    residuals: np.ndarray | None = None,
+    history: np.ndarray | None = None,
+) -> np.ndarray:
     """The matrix ``G`` (bottom x nodes) of a reconciliation method.
 
     Parameters
@@ -109,20 +122,27 @@ def projection(hierarchy: Hierarchy, method: str = "mint_shrink", *,
     n_nodes, n_bottom = S.shape
     n_agg = n_nodes - n_bottom
     if method not in METHODS:
-        raise ValueError(f"The 'method' parameter of reconcile must be one of "
-                         f"{', '.join(METHODS)}. Got {method!r} instead.")
+        raise ValueError(
+            f"The 'method' parameter of reconcile must be one of "
+            f"{', '.join(METHODS)}. Got {method!r} instead."
+        )
     if method == "bottom_up":
         G = np.zeros((n_bottom, n_nodes))
         G[:, n_agg:] = np.eye(n_bottom)
         return G
     if method.startswith("top_down"):
         if history is None:
-            raise ValueError(f"Reconciliation method {method!r} needs 'history' (observed "
-                             "values of every node) for the shares.")
+            raise ValueError(
+                f"Reconciliation method {method!r} needs 'history' (observed "
+                "values of every node) for the shares."
+            )
         top = np.asarray(history, dtype=float)[:, 0]
         low = np.asarray(history, dtype=float)[:, n_agg:]
-        shares = np.nanmean(low / top[:, None], axis=0) if method.endswith(
-            "average_proportions") else np.nanmean(low, axis=0) / np.nanmean(top)
+        shares = (
+            np.nanmean(low / top[:, None], axis=0)
+            if method.endswith("average_proportions")
+            else np.nanmean(low, axis=0) / np.nanmean(top)
+        )
         G = np.zeros((n_bottom, n_nodes))
         G[:, 0] = shares
         return G
@@ -131,20 +151,30 @@ def projection(hierarchy: Hierarchy, method: str = "mint_shrink", *,
     if method == "wls_struct":
         return _gls(S, S.sum(axis=1))
     if residuals is None:
-        raise ValueError(f"Reconciliation method {method!r} needs 'residuals' (errors of "
-                         "every node over past periods).")
+        raise ValueError(
+            f"Reconciliation method {method!r} needs 'residuals' (errors of "
+            "every node over past periods)."
+        )
     res = np.asarray(residuals, dtype=float)
     if res.ndim != 2 or res.shape[1] != n_nodes:
-        raise ValueError(f"The 'residuals' parameter must have shape (periods, {n_nodes}). "
-                         f"Got {res.shape} instead.")
+        raise ValueError(
+            f"The 'residuals' parameter must have shape (periods, {n_nodes}). "
+            f"Got {res.shape} instead."
+        )
     if method == "wls_var":
         return _gls(S, np.nanmean(res**2, axis=0) + RIDGE)
     return _gls(S, shrunk_covariance(res)[0])
 
 
-def reconcile(base: np.ndarray, hierarchy: Hierarchy, method: str = "mint_shrink", *,
-              residuals: np.ndarray | None = None, history: np.ndarray | None = None,
-              axis: int = -1) -> np.ndarray:
+def reconcile(
+    base: np.ndarray,
+    hierarchy: Hierarchy,
+    method: str = "mint_shrink",
+    *,
+    residuals: np.ndarray | None = None,
+    history: np.ndarray | None = None,
+    axis: int = -1,
+) -> np.ndarray:
     """Coherent forecasts from base forecasts of every node.
 
     Parameters
@@ -165,8 +195,10 @@ def reconcile(base: np.ndarray, hierarchy: Hierarchy, method: str = "mint_shrink
     """
     values = np.moveaxis(np.asarray(base, dtype=float), axis, -1)
     if values.shape[-1] != len(hierarchy.nodes):
-        raise ValueError(f"The 'base' parameter has {values.shape[-1]} nodes along axis "
-                         f"{axis}; the hierarchy has {len(hierarchy.nodes)}.")
+        raise ValueError(
+            f"The 'base' parameter has {values.shape[-1]} nodes along axis "
+            f"{axis}; the hierarchy has {len(hierarchy.nodes)}."
+        )
     G = projection(hierarchy, method, residuals=residuals, history=history)
     coherent = (values @ G.T) @ hierarchy.S.T
     return np.moveaxis(coherent, -1, axis)

@@ -19,8 +19,15 @@ from forecast.outlook import outlook
 __all__ = ["run_scenarios", "step_path"]
 
 
-def step_path(cutoff: pd.Period, h: int, *, current: float, level: float | None = None,
-              start: str | pd.Period | None = None, name: str = "x") -> pd.DataFrame:
+def step_path(
+    cutoff: pd.Period,
+    h: int,
+    *,
+    current: float,
+    level: float | None = None,
+    start: str | pd.Period | None = None,
+    name: str = "x",
+) -> pd.DataFrame:
     """A future regressor held at ``current``, switching to ``level`` from ``start``.
 
     Parameters
@@ -51,9 +58,16 @@ def step_path(cutoff: pd.Period, h: int, *, current: float, level: float | None 
     return pd.DataFrame({name: values}, index=index)
 
 
-def run_scenarios(model: Forecaster, y: pd.Series, scenarios: Mapping[str, pd.DataFrame], *,
-                  h: int | None = None, year: int | None = None, n_paths: int = 2000,
-                  random_state: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_scenarios(
+    model: Forecaster,
+    y: pd.Series,
+    scenarios: Mapping[str, pd.DataFrame],
+    *,
+    h: int | None = None,
+    year: int | None = None,
+    n_paths: int = 2000,
+    random_state: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Forecast and outlook of a fitted model under each named scenario.
 
     Parameters
@@ -79,16 +93,17 @@ def run_scenarios(model: Forecaster, y: pd.Series, scenarios: Mapping[str, pd.Da
         The tidy forecast and the outlook row of every scenario, with a ``scenario`` column.
     """
     if not scenarios:
-        raise ValueError("The 'scenarios' parameter of run_scenarios must name at least one "
-                         "scenario. Got an empty mapping instead.")
+        raise ValueError(
+            "The 'scenarios' parameter of run_scenarios must name at least one "
+            "scenario. Got an empty mapping instead."
+        )
     h = h or min(len(frame) for frame in scenarios.values())
     forecasts, outlooks = [], []
     for name, future in scenarios.items():
         fc = model.predict(h, X=future)
         fc.insert(0, "scenario", name)
         forecasts.append(fc)
-        out = outlook(model, y, year=year, n_paths=n_paths, X=future,
-                      random_state=random_state)
+        out = outlook(model, y, year=year, n_paths=n_paths, X=future, random_state=random_state)
         out.insert(0, "scenario", name)
         outlooks.append(out)
     return pd.concat(forecasts, ignore_index=True), pd.concat(outlooks, ignore_index=True)

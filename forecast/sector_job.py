@@ -30,16 +30,22 @@ from forecast.risk.sectors import SectorScore, decompose, score_sector
 __all__ = ["FOCUS", "SectorResult", "analyse_sectors", "structure"]
 
 # The sectors of the overcapacity debate, by GACC line, with their HS chapter.
-FOCUS = {"Steel products": "HS72", "Lithium-ion batteries": "HS85", "Solar cells": "HS85",
-         "Motor vehicles (including chassis)": "HS87", "Electric passenger vehicles": "HS87",
-         "Ships": "HS89"}
+FOCUS = {
+    "Steel products": "HS72",
+    "Lithium-ion batteries": "HS85",
+    "Solar cells": "HS85",
+    "Motor vehicles (including chassis)": "HS87",
+    "Electric passenger vehicles": "HS87",
+    "Ships": "HS89",
+}
 QUANTITY = " (quantity)"
 
 
 def structure() -> pd.DataFrame:
     """The bundled commodity structure: line, level, parent, sector, HS hint, unit."""
-    return pd.read_csv(datasets.data_path("commodity_structure.csv"), keep_default_na=False,
-                       dtype=str)
+    return pd.read_csv(
+        datasets.data_path("commodity_structure.csv"), keep_default_na=False, dtype=str
+    )
 
 
 @dataclass
@@ -55,8 +61,7 @@ class SectorResult:
     def table(self) -> pd.DataFrame:
         """Every scored line, highest score first."""
         rows = pd.DataFrame([s.row() for s in self.scores])
-        return rows.sort_values("score", ascending=False, na_position="last").reset_index(
-            drop=True)
+        return rows.sort_values("score", ascending=False, na_position="last").reset_index(drop=True)
 
     def headline(self) -> list[str]:
         """Sentences on the focus sectors, generated from the results."""
@@ -65,9 +70,11 @@ class SectorResult:
         for product in [p for p in FOCUS if p in t.index]:
             r = t.loc[product]
             if pd.notna(r.get("volume_growth")):
-                lines.append(f"{product}: volume {r['volume_growth']:+.1f}%, unit value "
-                             f"{r['unit_value_growth']:+.1f}% in {int(r['year'])}; "
-                             f"overcapacity score {r['score']:.0f} ({r['level']}).")
+                lines.append(
+                    f"{product}: volume {r['volume_growth']:+.1f}%, unit value "
+                    f"{r['unit_value_growth']:+.1f}% in {int(r['year'])}; "
+                    f"overcapacity score {r['score']:.0f} ({r['level']})."
+                )
         return lines
 
 
@@ -86,20 +93,25 @@ def _overhang(year: int, notes: list[str]) -> float | None:
     return float(100 * (prod - inst) / prod)
 
 
-def _spreads(series: dict[str, pd.Series], struct: pd.DataFrame, year: int
-             ) -> tuple[dict[str, float], dict[str, str]]:
+def _spreads(
+    series: dict[str, pd.Series], struct: pd.DataFrame, year: int
+) -> tuple[dict[str, float], dict[str, str]]:
     """Each line's spread of next year's log growth: 1.4826 x MAD of ``year``'s log growth
     across the lines of its sector (at least 5 lines), else across all lines."""
     growth = {}
     for name, y in series.items():
         totals = y.groupby(y.index.year).sum(min_count=12)
-        if {year - 1, year} <= set(totals.dropna().index) and totals[year - 1] > 0 \
-                and totals[year] > 0:
+        if (
+            {year - 1, year} <= set(totals.dropna().index)
+            and totals[year - 1] > 0
+            and totals[year] > 0
+        ):
             growth[name] = float(np.log(totals[year] / totals[year - 1]))
     sectors = struct.set_index("product")["sector"]
     g = pd.Series(growth)
-    sector_of = pd.Series([sectors.get(p.replace(QUANTITY, ""), "") for p in g.index],
-                          index=g.index)
+    sector_of = pd.Series(
+        [sectors.get(p.replace(QUANTITY, ""), "") for p in g.index], index=g.index
+    )
 
     def mad(x: pd.Series) -> float:
         return float(1.4826 * (x - x.median()).abs().median())
@@ -115,13 +127,30 @@ def _spreads(series: dict[str, pd.Series], struct: pd.DataFrame, year: int
     return spread, basis
 
 
-def _outlook(values: dict[str, pd.Series], struct: pd.DataFrame, n_paths: int, seed: int,
-             measure: str, peers: dict[str, pd.Series]) -> pd.DataFrame:
+def _outlook(
+    values: dict[str, pd.Series],
+    struct: pd.DataFrame,
+    n_paths: int,
+    seed: int,
+    measure: str,
+    peers: dict[str, pd.Series],
+) -> pd.DataFrame:
     """Next-year outlook of the focus lines (and their parents) for one measure."""
     if not values:
-        return pd.DataFrame(columns=["product", "measure", "year", "base_total",
-                                     "expected_growth", "growth_q10", "growth_q50",
-                                     "growth_q90", "p_growth_ge_0", "basis"])
+        return pd.DataFrame(
+            columns=[
+                "product",
+                "measure",
+                "year",
+                "base_total",
+                "expected_growth",
+                "growth_q10",
+                "growth_q50",
+                "growth_q90",
+                "p_growth_ge_0",
+                "basis",
+            ]
+        )
     parents = struct.set_index("product")["parent"]
     links: dict[str, str | None] = {}
     for product in values:
@@ -156,21 +185,32 @@ def _outlook(values: dict[str, pd.Series], struct: pd.DataFrame, n_paths: int, s
     for i, node in enumerate(h.nodes):
         if node == "All focus lines" or node.endswith(" less listed lines"):
             continue
-        rows.append({"product": node.replace(QUANTITY, ""), "measure": measure,
-                     "year": year + 1, "base_total": base_vec[i],
-                     "expected_growth": g[:, i].mean(),
-                     "growth_q10": np.percentile(g[:, i], 10),
-                     "growth_q50": np.percentile(g[:, i], 50),
-                     "growth_q90": np.percentile(g[:, i], 90),
-                     "p_growth_ge_0": float((g[:, i] >= -1e-12).mean()),
-                     "basis": f"level {year} (GACC); no change expected; spread of "
-                              f"{year}'s {measure} growth across "
-                              f"{basis.get(node, 'the lines below it')}"})
+        rows.append(
+            {
+                "product": node.replace(QUANTITY, ""),
+                "measure": measure,
+                "year": year + 1,
+                "base_total": base_vec[i],
+                "expected_growth": g[:, i].mean(),
+                "growth_q10": np.percentile(g[:, i], 10),
+                "growth_q50": np.percentile(g[:, i], 50),
+                "growth_q90": np.percentile(g[:, i], 90),
+                "p_growth_ge_0": float((g[:, i] >= -1e-12).mean()),
+                "basis": f"level {year} (GACC); no change expected; spread of "
+                f"{year}'s {measure} growth across "
+                f"{basis.get(node, 'the lines below it')}",
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def analyse_sectors(*, dataset: str | None = "china_commodity_monthly", csv: str | None = None,
-                    n_paths: int = 2000, random_state: int = 0) -> SectorResult:
+def analyse_sectors(
+    *,
+    dataset: str | None = "china_commodity_monthly",
+    csv: str | None = None,
+    n_paths: int = 2000,
+    random_state: int = 0,
+) -> SectorResult:
     """Score every commodity line and look at the overcapacity sectors.
 
     Parameters
@@ -193,15 +233,18 @@ def analyse_sectors(*, dataset: str | None = "china_commodity_monthly", csv: str
     lines = [p for p in series if not p.endswith(QUANTITY)]
     unitless = [p for p in series if p.endswith(QUANTITY) and not series[p].attrs.get("unit")]
     if unitless:
-        raise DataError(f"Quantity series {shorten(unitless)} have no unit; give each its base "
-                        "unit (tonnes, units, vehicles...) in the 'unit' column.")
+        raise DataError(
+            f"Quantity series {shorten(unitless)} have no unit; give each its base "
+            "unit (tonnes, units, vehicles...) in the 'unit' column."
+        )
     units = {p: series[p].attrs.get("unit", "") for p in lines}
     if len(set(units.values())) > 1:
-        raise DataError(f"Commodity values come in several units ({shorten(set(units.values()))});"
-                        " convert them to one.")
+        raise DataError(
+            f"Commodity values come in several units ({shorten(set(units.values()))});"
+            " convert them to one."
+        )
     world = panel(datasets.load("china_partner_monthly"), "exports")["World"]
-    if world.attrs.get("unit", units[lines[0]]) != units[lines[0]] and \
-            "unit" in world.attrs:
+    if world.attrs.get("unit", units[lines[0]]) != units[lines[0]] and "unit" in world.attrs:
         raise DataError("Total exports and the commodity table use different units.")
     notes: list[str] = []
     struct = structure()
@@ -210,26 +253,34 @@ def analyse_sectors(*, dataset: str | None = "china_commodity_monthly", csv: str
     for product in lines:
         quantity = series.get(product + QUANTITY)
         try:
-            score = score_sector(product, series[product], quantity, total=world,
-                                 overhang=overhang if product == "Solar cells" else None)
+            score = score_sector(
+                product,
+                series[product],
+                quantity,
+                total=world,
+                overhang=overhang if product == "Solar cells" else None,
+            )
         except DataError as exc:
             notes.append(f"{product}: {exc}")
             continue
         scores.append(score)
         if product in FOCUS and quantity is not None:
             decomposition[product] = decompose(series[product], quantity, "annual")
-            monthly[product] = pd.DataFrame({"value": series[product],
-                                             "quantity": quantity.reindex(series[product].index)})
+            monthly[product] = pd.DataFrame(
+                {"value": series[product], "quantity": quantity.reindex(series[product].index)}
+            )
     missing = [p for p in FOCUS if p not in series]
     if missing:
-        notes.append(f"focus line(s) not in the table, so without an outlook: "
-                     f"{shorten(missing)}")
+        notes.append(f"focus line(s) not in the table, so without an outlook: {shorten(missing)}")
     values = {p: series[p] for p in series if not p.endswith(QUANTITY)}
     quantities = {p: y for p, y in series.items() if p.endswith(QUANTITY)}
     focus_v = {p: values[p] for p in FOCUS if p in values}
-    focus_q = {p + QUANTITY: quantities[p + QUANTITY] for p in FOCUS
-               if p + QUANTITY in quantities}
-    outlook = pd.concat([_outlook(focus_v, struct, n_paths, random_state, "value", values),
-                         _outlook(focus_q, struct, n_paths, random_state, "volume",
-                                  quantities)], ignore_index=True)
+    focus_q = {p + QUANTITY: quantities[p + QUANTITY] for p in FOCUS if p + QUANTITY in quantities}
+    outlook = pd.concat(
+        [
+            _outlook(focus_v, struct, n_paths, random_state, "value", values),
+            _outlook(focus_q, struct, n_paths, random_state, "volume", quantities),
+        ],
+        ignore_index=True,
+    )
     return SectorResult(scores, decomposition, monthly, outlook, notes)

@@ -26,16 +26,20 @@ def write(tmp_path: Path):
     return _write
 
 
-def monthly_rows(n: int = 24, start: str = "2020-01-01", flow: str = "exports",
-                 partner: str = "United States") -> str:
+def monthly_rows(
+    n: int = 24, start: str = "2020-01-01", flow: str = "exports", partner: str = "United States"
+) -> str:
     """Canonical CSV rows of a synthetic monthly series (values 100, 101, ...)."""
     dates = pd.date_range(start, periods=n, freq="MS")
-    return "".join(f"China,{partner},{flow},total,{d:%Y-%m-%d},{100 + i},USD million\n"
-                   for i, d in enumerate(dates))
+    return "".join(
+        f"China,{partner},{flow},total,{d:%Y-%m-%d},{100 + i},USD million\n"
+        for i, d in enumerate(dates)
+    )
 
 
-def synthetic_seasonal(n: int = 120, season: int = 12, seed: int = 0,
-                       level: float = 100.0) -> pd.Series:
+def synthetic_seasonal(
+    n: int = 120, season: int = 12, seed: int = 0, level: float = 100.0
+) -> pd.Series:
     """Synthetic monthly series: trend + seasonality + noise (labelled synthetic)."""
     rng = np.random.default_rng(seed)
     t = np.arange(n)

@@ -16,8 +16,9 @@ from forecast.models.arima import _roots_ok
 
 
 def _monthly(values, name):
-    return pd.Series(values, index=pd.period_range("2000-01", periods=len(values), freq="M"),
-                     name=name)
+    return pd.Series(
+        values, index=pd.period_range("2000-01", periods=len(values), freq="M"), name=name
+    )
 
 
 def test_drift_is_a_straight_line_not_a_quadratic():

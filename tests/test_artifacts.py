@@ -40,8 +40,9 @@ def test_round_trip_gives_identical_forecasts(name, y, store):
     path = store.save(model, metadata={"metrics": {"mase": 0.9}})
     again = load(path)
     pd.testing.assert_frame_equal(model.predict(9), again.predict(9))
-    np.testing.assert_array_equal(model.sample(4, 20, random_state=3),
-                                  again.sample(4, 20, random_state=3))
+    np.testing.assert_array_equal(
+        model.sample(4, 20, random_state=3), again.sample(4, 20, random_state=3)
+    )
     manifest = read_manifest(path)
     assert manifest["series_id"] == y.name and manifest["model"]["name"] == name
     assert manifest["training"]["fingerprint"] == model.data_fingerprint_
@@ -91,7 +92,8 @@ def test_signing_key(y, store, tmp_path, monkeypatch):
     import hashlib
 
     manifest["payload"]["sha256"] = hashlib.sha256(
-        (signed / "model.joblib").read_bytes()).hexdigest()
+        (signed / "model.joblib").read_bytes()
+    ).hexdigest()
     (signed / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ArtifactError, match="not signed"):
         load(signed)
@@ -143,8 +145,12 @@ def test_killed_save_leaves_previous_version(y, store):
         art.joblib.dump = dying_dump
         ModelStore({str(store.root)!r}).save(get("naive").fit(synthetic_seasonal(n=60, seed=8)))
     """)
-    proc = subprocess.run([sys.executable, "-c", script], cwd=pathlib.Path(__file__).parents[1],
-                          capture_output=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=pathlib.Path(__file__).parents[1],
+        capture_output=True,
+        timeout=120,
+    )
     assert proc.returncode == 9
     assert store.versions(y.name, "naive") == [first]
     assert store.list()["version"].tolist() == ["v0001"]
@@ -192,8 +198,22 @@ def test_cli_fit_then_predict_reproduces_fit_time_forecast(tmp_path, capsys, mon
     from forecast.data import select
 
     series = "China/World/exports/total"
-    assert main(["fit", "--dataset", "china_total_annual", "--series", series, "--model",
-                 "theta", "--store", str(tmp_path / "s")]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                "--dataset",
+                "china_total_annual",
+                "--series",
+                series,
+                "--model",
+                "theta",
+                "--store",
+                str(tmp_path / "s"),
+            ]
+        )
+        == 0
+    )
     path = capsys.readouterr().out.strip()
     out = tmp_path / "fc.csv"
     assert main(["predict", path, "--h", "3", "--out", str(out)]) == 0
@@ -207,8 +227,20 @@ def test_cli_fit_then_predict_reproduces_fit_time_forecast(tmp_path, capsys, mon
 
 
 def test_cli_bad_param_is_one_line(tmp_path, capsys):
-    code = main(["fit", "--dataset", "china_total_annual", "--series",
-                 "China/World/exports/total", "--model", "ets", "--param",
-                 "seasonal_periods=4", "--store", str(tmp_path)])
+    code = main(
+        [
+            "fit",
+            "--dataset",
+            "china_total_annual",
+            "--series",
+            "China/World/exports/total",
+            "--model",
+            "ets",
+            "--param",
+            "seasonal_periods=4",
+            "--store",
+            str(tmp_path),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "Unknown parameter(s) seasonal_periods" in err

@@ -29,8 +29,9 @@ def loop_errors(y, variant, alpha, theta, level0):
                 b, a = np.polyfit(np.arange(1, i + 1), y[:i], 1)
         else:
             a, b = a_static, b_static
-        mu = level + (1 - 1 / theta) * (a * (1 - alpha) ** i
-                                         + b * (1 - (1 - alpha) ** (i + 1)) / alpha)
+        mu = level + (1 - 1 / theta) * (
+            a * (1 - alpha) ** i + b * (1 - (1 - alpha) ** (i + 1)) / alpha
+        )
         errors.append(y[i] - mu)
         level = alpha * y[i] + (1 - alpha) * level
     return np.array(errors[2:])  # the first three one-step errors are burn-in
@@ -51,7 +52,7 @@ def test_dynamic_line_is_least_squares_on_each_prefix():
     y = synthetic(40, season=False).to_numpy()
     a, b = trend_states(y, dynamic=True)
     for i in (1, 7, 39):
-        slope, intercept = np.polyfit(np.arange(1, i + 2), y[:i + 1], 1)
+        slope, intercept = np.polyfit(np.arange(1, i + 2), y[: i + 1], 1)
         assert b[i] == pytest.approx(slope, abs=1e-10)
         assert a[i] == pytest.approx(intercept, abs=1e-8)
 
@@ -67,8 +68,9 @@ def test_fit_matches_loop_and_beats_random_parameters(variant):
     optimise_theta = variant.endswith("otm")
     for _ in range(40):  # the profile least squares is the optimum over all parameters
         theta = rng.uniform(1, 6) if optimise_theta else 2.0
-        trial = loop_errors(z, variant, rng.uniform(0.1, 0.99), theta,
-                            model.level0_ + rng.normal(scale=20))
+        trial = loop_errors(
+            z, variant, rng.uniform(0.1, 0.99), theta, model.level0_ + rng.normal(scale=20)
+        )
         assert np.mean(trial**2) >= model.mse_[variant] * (1 - 1e-9)
 
 
@@ -89,7 +91,7 @@ def test_seasonal_series_is_deseasonalised_and_paths_match_intervals():
     pred = model.predict(12, level=(80,))
     paths = model.sample(12, 20000, random_state=3)
     np.testing.assert_allclose(paths.mean(axis=0), pred["mean"], rtol=5e-3)
-    inside = ((paths >= pred["lo-80"].to_numpy()) & (paths <= pred["hi-80"].to_numpy()))
+    inside = (paths >= pred["lo-80"].to_numpy()) & (paths <= pred["hi-80"].to_numpy())
     assert abs(inside.mean() - 0.8) < 0.01
     # the forecast carries the season: peak and trough months stay apart
     assert np.ptp(pred["mean"].to_numpy() - np.linspace(*pred["mean"].iloc[[0, -1]], 12)) > 4
@@ -106,13 +108,19 @@ def test_update_with_the_same_data_changes_nothing_and_new_data_moves_the_level(
     assert (model.alpha_, model.theta_, model.variant_) == params
     assert model.cutoff_ == y.index[-1]
     refit = get("autotheta", variant=model.variant_).fit(y)
-    np.testing.assert_allclose(model.predict(6, level=())["mean"],
-                               refit.predict(6, level=())["mean"], rtol=0.05)
+    np.testing.assert_allclose(
+        model.predict(6, level=())["mean"], refit.predict(6, level=())["mean"], rtol=0.05
+    )
 
 
-@pytest.mark.parametrize("params, name", [({"variant": "xtm"}, "variant"),
-                                          ({"alpha_bounds": (0.5, 0.2)}, "alpha_bounds"),
-                                          ({"alpha_bounds": 0.3}, "alpha_bounds")])
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"variant": "xtm"}, "variant"),
+        ({"alpha_bounds": (0.5, 0.2)}, "alpha_bounds"),
+        ({"alpha_bounds": 0.3}, "alpha_bounds"),
+    ],
+)
 def test_bad_parameters_are_named(params, name):
     with pytest.raises(ValueError, match=f"'{name}' parameter of AutoTheta"):
         get("autotheta", **params).fit(synthetic())

@@ -25,8 +25,9 @@ def test_splitter_cutoffs_and_windows(y):
     cutoffs = cv.cutoffs(y.index)
     assert cutoffs[-1] == y.index[-7] and len(cutoffs) == 4
     assert [(b - a).n for a, b in itertools.pairwise(cutoffs)] == [3, 3, 3]
-    folds = Splitter(h=6, start="2003-01", step=12, window="sliding", window_length=24,
-                     gap=2).folds(y.index)
+    folds = Splitter(
+        h=6, start="2003-01", step=12, window="sliding", window_length=24, gap=2
+    ).folds(y.index)
     assert folds[0].cutoff == pd.Period("2003-01", "M")
     assert folds[1].train_start == folds[1].cutoff - 23
     assert folds[0].test[0] == folds[0].cutoff + 3
@@ -34,13 +35,16 @@ def test_splitter_cutoffs_and_windows(y):
     assert refits == [True, False, True, False, True]
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"h": 0, "n_windows": 2}, "'h' parameter of Splitter"),
-    ({"h": 3}, "exactly one of 'n_windows' and 'start'"),
-    ({"h": 3, "n_windows": 2, "window": "rolling"}, "'window' parameter"),
-    ({"h": 3, "n_windows": 2, "window": "sliding"}, "needs 'window_length'"),
-    ({"h": 3, "n_windows": 2, "gap": -1}, "'gap' parameter"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"h": 0, "n_windows": 2}, "'h' parameter of Splitter"),
+        ({"h": 3}, "exactly one of 'n_windows' and 'start'"),
+        ({"h": 3, "n_windows": 2, "window": "rolling"}, "'window' parameter"),
+        ({"h": 3, "n_windows": 2, "window": "sliding"}, "needs 'window_length'"),
+        ({"h": 3, "n_windows": 2, "gap": -1}, "'gap' parameter"),
+    ],
+)
 def test_splitter_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Splitter(**kwargs)
@@ -55,8 +59,16 @@ def test_splitter_too_short():
 def test_output_frame(y):
     res = backtest(["snaive", "naive"], y, Splitter(h=6, step=6, n_windows=3))
     f = res.forecasts
-    assert list(f.columns[:8]) == ["series_id", "model", "cutoff", "date", "h", "y", "mean",
-                                   "lo-80"]
+    assert list(f.columns[:8]) == [
+        "series_id",
+        "model",
+        "cutoff",
+        "date",
+        "h",
+        "y",
+        "mean",
+        "lo-80",
+    ]
     assert len(f) == 2 * 3 * 6 and set(f["h"]) == set(range(1, 7))
     assert all(d == c + int(h) for d, c, h in zip(f["date"], f["cutoff"], f["h"], strict=True))
     np.testing.assert_array_equal(f["y"], y.reindex(f["date"]).to_numpy())
@@ -106,8 +118,10 @@ def test_oracle_exog_is_labelled_and_uses_the_future(y):
 def test_vintage_exog(y):
     X = pd.DataFrame({"driver": np.arange(len(y), dtype=float)}, index=y.index)
     cv = Splitter(h=6, n_windows=2, step=6)
-    vintages = {c: X.loc[:c].reindex(pd.period_range(y.index[0], c + 6, freq="M"))
-                .fillna(-1.0) for c in cv.cutoffs(y.index)}
+    vintages = {
+        c: X.loc[:c].reindex(pd.period_range(y.index[0], c + 6, freq="M")).fillna(-1.0)
+        for c in cv.cutoffs(y.index)
+    }
     res = backtest("arima", y, cv, X, exog="vintage", X_vintages=vintages)
     assert res.failed.empty and set(res.forecasts["exog"]) == {"vintage"}
     with pytest.raises(ValueError, match="needs X_vintages"):
@@ -127,8 +141,7 @@ class _Broken(Forecaster):
 
 
 def test_failed_folds_are_recorded_and_the_run_goes_on(y):
-    res = backtest({"broken": _Broken(), "naive": get("naive")}, y,
-                   Splitter(h=3, n_windows=2))
+    res = backtest({"broken": _Broken(), "naive": get("naive")}, y, Splitter(h=3, n_windows=2))
     assert len(res.failed) == 2
     assert res.failed["error"].str.contains("RuntimeError: boom").all()
     assert set(res.forecasts["model"]) == {"naive"}
@@ -154,14 +167,19 @@ def test_dask_equals_serial(y):
 
     cv = Splitter(h=6, n_windows=2, step=6)
     serial = backtest(["naive", "theta"], {"a": y, "b": y + 5}, cv).forecasts
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=":0") as cluster, Client(cluster):
-        on_dask = backtest(["naive", "theta"], {"a": y, "b": y + 5}, cv, n_jobs=2,
-                           backend="dask").forecasts
-    pd.testing.assert_frame_equal(serial.sort_values(["series_id", "model", "cutoff", "h"])
-                                  .reset_index(drop=True),
-                                  on_dask.sort_values(["series_id", "model", "cutoff", "h"])
-                                  .reset_index(drop=True))
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster),
+    ):
+        on_dask = backtest(
+            ["naive", "theta"], {"a": y, "b": y + 5}, cv, n_jobs=2, backend="dask"
+        ).forecasts
+    pd.testing.assert_frame_equal(
+        serial.sort_values(["series_id", "model", "cutoff", "h"]).reset_index(drop=True),
+        on_dask.sort_values(["series_id", "model", "cutoff", "h"]).reset_index(drop=True),
+    )
 
 
 def test_selection_and_weights(y):

@@ -44,9 +44,17 @@ def _source_rows(file: str) -> list[dict[str, str]]:
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is not beside this checkout")
-@pytest.mark.parametrize("name", ["us_china_monthly", "japan_china_monthly",
-                                  "korea_china_monthly", "china_exports_sa_monthly",
-                                  "cny_usd_monthly", "china_total_annual"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "us_china_monthly",
+        "japan_china_monthly",
+        "korea_china_monthly",
+        "china_exports_sa_monthly",
+        "cny_usd_monthly",
+        "china_total_annual",
+    ],
+)
 def test_values_equal_their_source(name):
     frame = datasets.load(name)
     checked = 0
@@ -58,11 +66,16 @@ def test_values_equal_their_source(name):
                 rep, par, flow = row["mirror_of"].split("/")
             else:
                 rep, par, flow = row["reporter"], row["partner"], row["flow"]
-            match = [s for s in source if s["date"] == date and s["reporter"] == rep
-                     and s.get("partner", "") in (par, "")
-                     and s.get("flow") in (flow, "exchange_rate")
-                     and s.get("preferred", "1") == "1"
-                     and s["source_id"] == row["source"].split("#")[1]]
+            match = [
+                s
+                for s in source
+                if s["date"] == date
+                and s["reporter"] == rep
+                and s.get("partner", "") in (par, "")
+                and s.get("flow") in (flow, "exchange_rate")
+                and s.get("preferred", "1") == "1"
+                and s["source_id"] == row["source"].split("#")[1]
+            ]
             assert len(match) == 1, (name, date, flow)
             scale = SCALE[match[0]["unit"]] if match[0]["unit"] != row["unit"] else 1.0
             expected = float(match[0]["value"]) * scale
@@ -86,15 +99,23 @@ def test_tariff_months_inside_one_regime_equal_that_rate():
 
 def _build_script():
     spec = importlib.util.spec_from_file_location(
-        "build_bundled", Path(__file__).resolve().parents[1] / "data" / "build_bundled.py")
+        "build_bundled", Path(__file__).resolve().parents[1] / "data" / "build_bundled.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is not beside this checkout")
-@pytest.mark.parametrize("name", ["china_partner_monthly", "partner_mirror_annual",
-                                  "china_selected_partners_annual", "china_total_monthly_1983"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "china_partner_monthly",
+        "partner_mirror_annual",
+        "china_selected_partners_annual",
+        "china_total_monthly_1983",
+    ],
+)
 def test_partner_files_equal_their_source(name):
     """Every value, looked up by (date, reporter, partner, flow) in its source file; the
     GACC table by its month rows; Comtrade's names through the build script's map."""
@@ -105,8 +126,7 @@ def test_partner_files_equal_their_source(name):
     for s in _source_rows(file):
         if s.get("basis", "month") != "month":
             continue
-        index[(s["date"], s["reporter"], names.get(s["partner"], s["partner"]),
-               s["flow"])] = s
+        index[(s["date"], s["reporter"], names.get(s["partner"], s["partner"]), s["flow"])] = s
         rows += 1
     assert len(index) == rows  # the key is unique in the source
     for row in frame.itertuples():
@@ -135,15 +155,22 @@ def test_commodity_files_equal_their_source():
     for row in frame.itertuples():
         quantity = row.product.endswith(" (quantity)")
         s = source[(f"{row.date:%Y-%m-%d}", row.product.removesuffix(" (quantity)"))]
-        expected = float(s["quantity"]) * float(s["quantity_unit_factor"]) if quantity \
+        expected = (
+            float(s["quantity"]) * float(s["quantity_unit_factor"])
+            if quantity
             else float(s["value"])
+        )
         assert row.value == pytest.approx(expected, rel=1e-12), (row.product, row.date)
-    pv = {(s["date"], s["measure"]): float(s["value"])
-          for s in _source_rows("china_solar_pv_modules_annual_gw.csv")}
+    pv = {
+        (s["date"], s["measure"]): float(s["value"])
+        for s in _source_rows("china_solar_pv_modules_annual_gw.csv")
+    }
     for row in datasets.load("china_solar_pv_annual").itertuples():
         measure = "exports" if row.flow == "exports" else row.product.rsplit(" ", 1)[-1]
         assert row.value == pv[(f"{row.date:%Y-%m-%d}", measure)]
-    hs2 = {(s["date"], s["product"]): float(s["value"])
-           for s in _source_rows("us_imports_from_china_by_hs2_monthly_census.csv")}
+    hs2 = {
+        (s["date"], s["product"]): float(s["value"])
+        for s in _source_rows("us_imports_from_china_by_hs2_monthly_census.csv")
+    }
     for row in datasets.load("us_imports_hs2_monthly").itertuples():
         assert row.value == hs2[(f"{row.date:%Y-%m-%d}", row.product)]

@@ -18,8 +18,9 @@ def test_data_list(capsys):
 
 
 def test_data_show_series(capsys):
-    assert main(["data", "show", "china_total_annual", "--series",
-                 "China/World/exports/total"]) == 0
+    assert (
+        main(["data", "show", "china_total_annual", "--series", "China/World/exports/total"]) == 0
+    )
     out = capsys.readouterr().out
     assert "2025" in out and "USD billion" in out
 
@@ -31,14 +32,24 @@ def test_validate_valid_file(write, capsys):
     assert "valid, 12 rows, 1 series" in out and "monthly" in out
 
 
-@pytest.mark.parametrize("content", [
-    "", HEADER, b"\x00\x01", HEADER + "China,US,exports,total,2020-13-01,1,USD\n",
-    HEADER + "China,US,exports,total,2020-01-01,-1,USD\n",
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        HEADER,
+        b"\x00\x01",
+        HEADER + "China,US,exports,total,2020-13-01,1,USD\n",
+        HEADER + "China,US,exports,total,2020-01-01,-1,USD\n",
+    ],
+)
 def test_validate_invalid_file_subprocess(write, content):
     path = write(content)
-    proc = subprocess.run([sys.executable, "-m", "forecast", "data", "validate", str(path)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "forecast", "data", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()

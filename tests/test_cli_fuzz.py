@@ -23,12 +23,20 @@ REPO = Path(__file__).resolve().parents[1]
 
 VALID = HEADER + monthly_rows(48)
 ROW_BITS = [
-    monthly_rows(30), monthly_rows(3), "China,World,exports,total,2020-13-01,1,USD\n",
-    "China,World,exports,total,2020-01-01,abc,USD\n", "China,,exports,total,2020-01-01,1,USD\n",
-    "=cmd,World,exports,total,2020-01-01,1,USD\n", "A/B,C,exports,total,2020-01-01,1,USD\n",
-    "China,World,exports,total,2020-01-01,-5,USD\n", "China,World,exports,total,,1,USD\n",
-    "China,World,exports,total,2021-01-01,1e999,USD\n", '"unclosed,1\n', "\x00\x01\n",
-    "China,Wor\u202eld,exports,total,2020-02-01,1,USD\n", "x,y\n1,2\n",
+    monthly_rows(30),
+    monthly_rows(3),
+    "China,World,exports,total,2020-13-01,1,USD\n",
+    "China,World,exports,total,2020-01-01,abc,USD\n",
+    "China,,exports,total,2020-01-01,1,USD\n",
+    "=cmd,World,exports,total,2020-01-01,1,USD\n",
+    "A/B,C,exports,total,2020-01-01,1,USD\n",
+    "China,World,exports,total,2020-01-01,-5,USD\n",
+    "China,World,exports,total,,1,USD\n",
+    "China,World,exports,total,2021-01-01,1e999,USD\n",
+    '"unclosed,1\n',
+    "\x00\x01\n",
+    "China,Wor\u202eld,exports,total,2020-02-01,1,USD\n",
+    "x,y\n1,2\n",
 ]
 CSV = st.one_of(
     st.just(VALID),
@@ -36,32 +44,84 @@ CSV = st.one_of(
     st.lists(st.sampled_from(ROW_BITS), max_size=4).map(lambda rows: HEADER + "".join(rows)),
     st.text(max_size=80),
 )
-TOKENS = st.sampled_from(["0", "-1", "1", "3", "abc", "1e9", "0.8", "", "--", "-", "12",
-                          "naive", "nope", "ets,naive", "damped=yes", "x", "1000000000"])
-COMMANDS = st.sampled_from([
-    ["data", "validate", "{csv}"], ["data", "show", "{tok}"],
-    ["backtest", "--csv", "{csv}", "--models", "naive", "--out", "{out}", "--quiet"],
-    ["backtest", "--csv", "{csv}", "--models", "{tok}", "--h", "{tok}", "--out", "{out}"],
-    ["backtest", "--csv", "{csv}", "--models", "naive", "--windows", "{tok}", "--step",
-     "{tok}", "--jobs", "{tok}", "--out", "{out}", "--quiet"],
-    ["fit", "--csv", "{csv}", "--series", "China/United States/exports/total", "--model", "naive",
-     "--param", "{tok}", "--store", "{store}"],
-    ["predict", "{artifact}", "--h", "{tok}", "--level", "{tok}"],
-    ["predict", "{tok}", "--h", "2"],
-    ["models", "prune", "--keep", "{tok}", "--store", "{store}"],
-    ["models", "list", "--store", "{tok}"],
-    ["models", "show", "{tok}"],
-    ["risk", "--csv", "{csv}", "--year", "{tok}"],
-    ["{tok}"], ["backtest", "{tok}", "{tok}"],
-])
+TOKENS = st.sampled_from(
+    [
+        "0",
+        "-1",
+        "1",
+        "3",
+        "abc",
+        "1e9",
+        "0.8",
+        "",
+        "--",
+        "-",
+        "12",
+        "naive",
+        "nope",
+        "ets,naive",
+        "damped=yes",
+        "x",
+        "1000000000",
+    ]
+)
+COMMANDS = st.sampled_from(
+    [
+        ["data", "validate", "{csv}"],
+        ["data", "show", "{tok}"],
+        ["backtest", "--csv", "{csv}", "--models", "naive", "--out", "{out}", "--quiet"],
+        ["backtest", "--csv", "{csv}", "--models", "{tok}", "--h", "{tok}", "--out", "{out}"],
+        [
+            "backtest",
+            "--csv",
+            "{csv}",
+            "--models",
+            "naive",
+            "--windows",
+            "{tok}",
+            "--step",
+            "{tok}",
+            "--jobs",
+            "{tok}",
+            "--out",
+            "{out}",
+            "--quiet",
+        ],
+        [
+            "fit",
+            "--csv",
+            "{csv}",
+            "--series",
+            "China/United States/exports/total",
+            "--model",
+            "naive",
+            "--param",
+            "{tok}",
+            "--store",
+            "{store}",
+        ],
+        ["predict", "{artifact}", "--h", "{tok}", "--level", "{tok}"],
+        ["predict", "{tok}", "--h", "2"],
+        ["models", "prune", "--keep", "{tok}", "--store", "{store}"],
+        ["models", "list", "--store", "{tok}"],
+        ["models", "show", "{tok}"],
+        ["risk", "--csv", "{csv}", "--year", "{tok}"],
+        ["{tok}"],
+        ["backtest", "{tok}", "{tok}"],
+    ]
+)
 
 
 def _snapshot() -> dict[str, float]:
     """Every file of the checkout outside tool folders, with its modification time."""
     out = {}
     for root, dirs, files in os.walk(REPO):
-        dirs[:] = [d for d in dirs if d not in {".venv", ".git", ".hypothesis", "__pycache__",
-                                                ".pytest_cache", ".ruff_cache"}]
+        dirs[:] = [
+            d
+            for d in dirs
+            if d
+            not in {".venv", ".git", ".hypothesis", "__pycache__", ".pytest_cache", ".ruff_cache"}
+        ]
         for name in files:
             path = os.path.join(root, name)
             out[path] = os.stat(path).st_mtime_ns
@@ -70,24 +130,33 @@ def _snapshot() -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def artifact(tmp_path_factory):
-    return str(save(get("naive").fit(synthetic_seasonal(n=36)),
-                    tmp_path_factory.mktemp("a") / "model"))
+    return str(
+        save(get("naive").fit(synthetic_seasonal(n=36)), tmp_path_factory.mktemp("a") / "model")
+    )
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                 HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(command=COMMANDS, csv=CSV, tokens=st.lists(TOKENS, min_size=4, max_size=4))
-def test_cli_never_tracebacks(command, csv, tokens, tmp_path, artifact, capsys,
-                              monkeypatch):
+def test_cli_never_tracebacks(command, csv, tokens, tmp_path, artifact, capsys, monkeypatch):
     work = tmp_path / "work"
     work.mkdir(exist_ok=True)
     monkeypatch.chdir(work)  # the default store and reports land here, if anywhere
     (work / "in.csv").write_text(csv, encoding="utf-8", errors="surrogatepass")
     toks = iter(tokens * 3)
-    argv = [part.format(csv=work / "in.csv", out=work / "out.csv", store=work / "store",
-                        artifact=artifact, tok=next(toks) if "{tok}" in part else "")
-            for part in command]
+    argv = [
+        part.format(
+            csv=work / "in.csv",
+            out=work / "out.csv",
+            store=work / "store",
+            artifact=artifact,
+            tok=next(toks) if "{tok}" in part else "",
+        )
+        for part in command
+    ]
     before = _snapshot()
     code = main(argv)
     captured = capsys.readouterr()
@@ -95,5 +164,7 @@ def test_cli_never_tracebacks(command, csv, tokens, tmp_path, artifact, capsys,
     assert "Traceback" not in captured.err, (argv, captured.err)
     assert "internal error" not in captured.err, (argv, captured.err)
     assert sum(line.startswith("error:") for line in captured.err.splitlines()) <= 1, (
-        argv, captured.err)
+        argv,
+        captured.err,
+    )
     assert _snapshot() == before, argv

@@ -40,13 +40,12 @@ def test_compact_forecasts_like_the_full_model(name, y):
     full = get(name).fit(y)
     small = full.compact()
     assert small.compact_ and not getattr(full, "compact_", False)
-    np.testing.assert_allclose(_numbers(small.predict(18)), _numbers(full.predict(18)),
-                               rtol=RTOL)
-    np.testing.assert_allclose(small.sample(18, 50, random_state=4),
-                               full.sample(18, 50, random_state=4), rtol=RTOL)
+    np.testing.assert_allclose(_numbers(small.predict(18)), _numbers(full.predict(18)), rtol=RTOL)
+    np.testing.assert_allclose(
+        small.sample(18, 50, random_state=4), full.sample(18, 50, random_state=4), rtol=RTOL
+    )
     again = pickle.loads(pickle.dumps(small))
-    np.testing.assert_allclose(_numbers(again.predict(18)), _numbers(full.predict(18)),
-                               rtol=RTOL)
+    np.testing.assert_allclose(_numbers(again.predict(18)), _numbers(full.predict(18)), rtol=RTOL)
 
 
 @pytest.mark.parametrize("name", available())
@@ -68,8 +67,7 @@ def test_update_of_a_compact_model_matches_and_stays_compact(name, y):
     full.update(y)
     small.update(y)
     assert small.compact_ and small.cutoff_ == y.index[-1]
-    np.testing.assert_allclose(_numbers(small.predict(12)), _numbers(full.predict(12)),
-                               rtol=RTOL)
+    np.testing.assert_allclose(_numbers(small.predict(12)), _numbers(full.predict(12)), rtol=RTOL)
     assert _early_values_in(small, y) == 0
 
 
@@ -77,8 +75,10 @@ def test_arima_with_drift_and_regressor():
     rng = np.random.default_rng(5)
     n = 90
     index = pd.period_range("2010-01", periods=n, freq="M")
-    x = pd.DataFrame({"tariff": rng.normal(0, 1, n + 12)},
-                     index=pd.period_range("2010-01", periods=n + 12, freq="M"))
+    x = pd.DataFrame(
+        {"tariff": rng.normal(0, 1, n + 12)},
+        index=pd.period_range("2010-01", periods=n + 12, freq="M"),
+    )
     values = 50 + np.cumsum(2.0 + rng.normal(0, 1, n)) + 3 * x["tariff"].to_numpy()[:n]
     y = pd.Series(values, index=index, name="synthetic/drift")
     for model in (get("arima", d=1, D=0, seasonal=False), get("structural", seasonal=False)):
@@ -87,8 +87,9 @@ def test_arima_with_drift_and_regressor():
             assert "drift" in full.spec_  # the time trend whose offset must carry over
         small = full.compact()
         future = x.iloc[n:]
-        np.testing.assert_allclose(_numbers(small.predict(12, future)),
-                                   _numbers(full.predict(12, future)), rtol=RTOL)
+        np.testing.assert_allclose(
+            _numbers(small.predict(12, future)), _numbers(full.predict(12, future)), rtol=RTOL
+        )
 
 
 def test_save_without_data_round_trip_and_sizes(y, tmp_path, monkeypatch):
@@ -100,19 +101,30 @@ def test_save_without_data_round_trip_and_sizes(y, tmp_path, monkeypatch):
     assert read_manifest(kept)["training"]["data_kept"] is True
     assert read_manifest(dropped)["training"]["data_kept"] is False
     assert read_manifest(dropped)["payload"]["bytes"] < read_manifest(kept)["payload"]["bytes"] / 5
-    np.testing.assert_allclose(_numbers(load(dropped).predict(12)), _numbers(model.predict(12)),
-                               rtol=RTOL)
+    np.testing.assert_allclose(
+        _numbers(load(dropped).predict(12)), _numbers(model.predict(12)), rtol=RTOL
+    )
     assert not getattr(model, "compact_", False)  # saving compacts a copy
-    refreshed = store.refresh(y.name, "arima", pd.concat(
-        [y, pd.Series([200.0], index=[y.index[-1] + 1])]).rename(y.name))
+    refreshed = store.refresh(
+        y.name, "arima", pd.concat([y, pd.Series([200.0], index=[y.index[-1] + 1])]).rename(y.name)
+    )
     assert read_manifest(refreshed)["training"]["data_kept"] is False
     assert list(store.list()["data_kept"]) == [True, False, False]
 
 
 def test_cli_fit_no_data(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("FORECAST_SIGNING_KEY", raising=False)
-    args = ["fit", "--dataset", "china_total_annual", "--series", "China/World/exports/total",
-            "--model", "ets", "--store", str(tmp_path)]
+    args = [
+        "fit",
+        "--dataset",
+        "china_total_annual",
+        "--series",
+        "China/World/exports/total",
+        "--model",
+        "ets",
+        "--store",
+        str(tmp_path),
+    ]
     assert main([*args, "--no-data"]) == 0
     path = capsys.readouterr().out.strip()
     assert read_manifest(path)["training"]["data_kept"] is False

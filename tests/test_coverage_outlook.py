@@ -22,8 +22,9 @@ def _coverage(make_series, model_factory):
         y, future = make_series(np.random.default_rng(seed))
         out = model_factory().fit(y).predict(H, level=(80, 95))
         for lv in hits:
-            hits[lv].append((future >= out[f"lo-{lv}"].to_numpy())
-                            & (future <= out[f"hi-{lv}"].to_numpy()))
+            hits[lv].append(
+                (future >= out[f"lo-{lv}"].to_numpy()) & (future <= out[f"hi-{lv}"].to_numpy())
+            )
     return {lv: float(np.mean(v)) for lv, v in hits.items()}
 
 
@@ -45,15 +46,19 @@ def _ar1(rng):
     x = np.zeros(120 + H)
     for t in range(1, len(x)):
         x[t] = 0.6 * x[t - 1] + rng.normal()
-    return pd.Series(20 + x[:120], index=pd.period_range("1990-01", periods=120,
-                                                         freq="M")), 20 + x[120:]
+    return pd.Series(20 + x[:120], index=pd.period_range("1990-01", periods=120, freq="M")), 20 + x[
+        120:
+    ]
 
 
-@pytest.mark.parametrize("make, factory", [
-    (_random_walk, lambda: get("naive")),
-    (_local_level, lambda: get("ets", model="ANN")),
-    (_ar1, lambda: get("arima", seasonal=False)),
-])
+@pytest.mark.parametrize(
+    "make, factory",
+    [
+        (_random_walk, lambda: get("naive")),
+        (_local_level, lambda: get("ets", model="ANN")),
+        (_ar1, lambda: get("arima", seasonal=False)),
+    ],
+)
 def test_intervals_cover_near_their_level(make, factory):
     cov = _coverage(make, factory)
     # 900 forecasts per level; estimated parameters make intervals a little narrow
@@ -66,15 +71,17 @@ def monthly():
     rng = np.random.default_rng(11)
     t = np.arange(66)  # synthetic: 2019-01 .. 2024-06
     values = 200 + 2 * t + 20 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 3, 66)
-    return pd.Series(values, index=pd.period_range("2019-01", periods=66, freq="M"),
-                     name="synthetic/monthly")
+    return pd.Series(
+        values, index=pd.period_range("2019-01", periods=66, freq="M"), name="synthetic/monthly"
+    )
 
 
 def test_outlook_equals_hand_sums(monthly):
     model = get("ets").fit(monthly)
     assert default_year(monthly) == 2024
-    out = outlook(model, monthly, year=2024, n_paths=500, random_state=4,
-                  thresholds=(0.0, 0.1)).iloc[0]
+    out = outlook(
+        model, monthly, year=2024, n_paths=500, random_state=4, thresholds=(0.0, 0.1)
+    ).iloc[0]
     paths = model.sample(6, 500, random_state=4)
     totals = monthly.loc["2024-01":"2024-06"].sum() + paths.sum(axis=1)
     base = monthly.loc["2023"].sum()
@@ -97,8 +104,11 @@ def test_outlook_two_years_ahead_simulates_base_too(monthly):
 
 
 def test_outlook_annual_is_one_step():
-    y = pd.Series([100.0, 110, 120, 125, 130, 140, 150, 155],
-                  index=pd.period_range("2015", periods=8, freq="Y"), name="synthetic/annual")
+    y = pd.Series(
+        [100.0, 110, 120, 125, 130, 140, 150, 155],
+        index=pd.period_range("2015", periods=8, freq="Y"),
+        name="synthetic/annual",
+    )
     model = get("drift").fit(y)
     out = outlook(model, y, n_paths=400, random_state=2).iloc[0]
     paths = model.sample(1, 400, random_state=2)
@@ -123,10 +133,8 @@ def test_scenarios_zero_shock_equals_baseline_and_shock_moves_it(monthly):
     X = pd.DataFrame({"tariff": np.r_[np.zeros(40), np.full(26, 10.0)]}, index=monthly.index)
     model = get("arima", seasonal=False).fit(monthly, X)
     same = step_path(monthly.index[-1], 12, current=10, name="tariff")
-    raised = step_path(monthly.index[-1], 12, current=10, level=60, start="2024-09",
-                       name="tariff")
-    fc, out = run_scenarios(model, monthly, {"a": same, "b": same.copy(), "c": raised},
-                            n_paths=300)
+    raised = step_path(monthly.index[-1], 12, current=10, level=60, start="2024-09", name="tariff")
+    fc, out = run_scenarios(model, monthly, {"a": same, "b": same.copy(), "c": raised}, n_paths=300)
     rows = out.set_index("scenario")
     assert rows.loc["a", "expected_total"] == rows.loc["b", "expected_total"]
     assert rows.loc["c", "expected_total"] != rows.loc["a", "expected_total"]

@@ -39,14 +39,19 @@ def test_binary_file(write):
 
 def test_undecodable(write):
     with pytest.raises(DataError, match=r"not UTF-8 text: byte \d+ .*Re-save"):
-        read_csv(write(HEADER.encode() + "China,Côte,exports,total,2020-01-01,1,USD\n"
-                       .encode("latin-1")))
+        read_csv(
+            write(HEADER.encode() + "China,Côte,exports,total,2020-01-01,1,USD\n".encode("latin-1"))
+        )
 
 
 def test_ragged_rows(write):
     with pytest.raises(DataError, match=r"ragged rows.*7 fields but line 3 has 8"):
-        read_csv(write(GOOD[: GOOD.index("\n", len(HEADER)) + 1]
-                       + "China,US,exports,total,2020-02-01,1,USD,extra\n"))
+        read_csv(
+            write(
+                GOOD[: GOOD.index("\n", len(HEADER)) + 1]
+                + "China,US,exports,total,2020-02-01,1,USD,extra\n"
+            )
+        )
 
 
 def test_missing_columns(write):
@@ -79,8 +84,10 @@ def test_mixed_frequencies(write):
 
 
 def test_mixed_declared_frequencies(write):
-    text = (HEADER.strip() + ",frequency\n" + "China,US,exports,total,2010-01-01,5,USD,annual\n"
-            "China,US,exports,total,2010-02-01,5,USD,monthly\n")
+    text = (
+        HEADER.strip() + ",frequency\n" + "China,US,exports,total,2010-01-01,5,USD,annual\n"
+        "China,US,exports,total,2010-02-01,5,USD,monthly\n"
+    )
     with pytest.raises(DataError, match=r"mixed frequencies \(M, Y\)"):
         read_csv(write(text))
 
@@ -90,12 +97,15 @@ def test_duplicate_series_date(write):
         read_csv(write(HEADER + "China,US,exports,total,2020-01-01,1,USD\n" * 2))
 
 
-@pytest.mark.parametrize("value, pattern", [
-    ("abc", r"non-numeric value\(s\) 'abc'"),
-    ("1,234", r"non-numeric.*Remove thousands separators"),
-    ("inf", r"infinite or overflowing value\(s\) 'inf'"),
-    ("1e999", r"infinite or overflowing value\(s\) '1e999'"),
-])
+@pytest.mark.parametrize(
+    "value, pattern",
+    [
+        ("abc", r"non-numeric value\(s\) 'abc'"),
+        ("1,234", r"non-numeric.*Remove thousands separators"),
+        ("inf", r"infinite or overflowing value\(s\) 'inf'"),
+        ("1e999", r"infinite or overflowing value\(s\) '1e999'"),
+    ],
+)
 def test_bad_values(write, value, pattern):
     with pytest.raises(DataError, match=pattern):
         read_csv(write(HEADER + f'China,US,exports,total,2020-01-01,"{value}",USD\n'))
@@ -118,8 +128,10 @@ def test_unknown_flow(write):
 
 
 def test_mixed_units(write):
-    text = HEADER + ("China,US,exports,total,2020-01-01,5,USD million\n"
-                     "China,US,exports,total,2020-02-01,5,USD billion\n")
+    text = HEADER + (
+        "China,US,exports,total,2020-01-01,5,USD million\n"
+        "China,US,exports,total,2020-02-01,5,USD billion\n"
+    )
     with pytest.raises(DataError, match=r"mixed units within a series \(USD billion, USD mill"):
         read_csv(write(text))
 

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from forecast.data import from_frame, read_csv, resample, select
 from forecast.errors import DataError
 
-SETTINGS = settings(max_examples=120, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def _read_bytes(raw: bytes):
@@ -34,15 +35,37 @@ def test_any_bytes_give_a_frame_or_a_data_error(raw):
     _read_bytes(raw)
 
 
-cell = st.one_of(st.text(alphabet="0123456789-.,eE aQ/:NA", max_size=12),
-                 st.sampled_from(["exports", "imports", "balance", "2020-01-01", "USD", "", "nan",
-                                  "1e999", "-1", "2020-02-15"]))
+cell = st.one_of(
+    st.text(alphabet="0123456789-.,eE aQ/:NA", max_size=12),
+    st.sampled_from(
+        [
+            "exports",
+            "imports",
+            "balance",
+            "2020-01-01",
+            "USD",
+            "",
+            "nan",
+            "1e999",
+            "-1",
+            "2020-02-15",
+        ]
+    ),
+)
 
 
 @SETTINGS
-@given(st.lists(st.lists(cell, min_size=5, max_size=8), min_size=1, max_size=12),
-       st.sampled_from(["reporter,partner,flow,product,date,value,unit",
-                        "unique_id,ds,y", "date,a,b", "reporter,flow,date,value"]))
+@given(
+    st.lists(st.lists(cell, min_size=5, max_size=8), min_size=1, max_size=12),
+    st.sampled_from(
+        [
+            "reporter,partner,flow,product,date,value,unit",
+            "unique_id,ds,y",
+            "date,a,b",
+            "reporter,flow,date,value",
+        ]
+    ),
+)
 def test_malformed_tables_give_a_frame_or_a_data_error(rows, header):
     text = header + "\n" + "\n".join(",".join(r) for r in rows) + "\n"
     frame = _read_bytes(text.encode())
@@ -52,15 +75,27 @@ def test_malformed_tables_give_a_frame_or_a_data_error(rows, header):
 
 
 @SETTINGS
-@given(st.lists(st.floats(min_value=0, max_value=1e9, allow_nan=False), min_size=12,
-                max_size=60), st.integers(0, 11), st.randoms(use_true_random=False))
+@given(
+    st.lists(st.floats(min_value=0, max_value=1e9, allow_nan=False), min_size=12, max_size=60),
+    st.integers(0, 11),
+    st.randoms(use_true_random=False),
+)
 def test_annual_sums_and_row_order(values, offset, rng):
     """Synthetic monthly data: annual totals equal hand sums; row order is irrelevant."""
     dates = pd.period_range("2001-01", periods=len(values), freq="M")[offset:]
     values = values[offset:]
-    rows = [{"reporter": "Synthetic", "partner": "World", "flow": "exports",
-             "product": "total", "date": str(d.start_time.date()), "value": v, "unit": "USD"}
-            for d, v in zip(dates, values, strict=True)]
+    rows = [
+        {
+            "reporter": "Synthetic",
+            "partner": "World",
+            "flow": "exports",
+            "product": "total",
+            "date": str(d.start_time.date()),
+            "value": v,
+            "unit": "USD",
+        }
+        for d, v in zip(dates, values, strict=True)
+    ]
     shuffled = rows[:]
     rng.shuffle(shuffled)
     a = from_frame(pd.DataFrame(rows))

@@ -76,8 +76,12 @@ def test_prune_does_not_follow_links_out_of_the_store(tmp_path, fitted):
     removed = store.prune(keep=1)
     assert len(removed) == 2  # v0001 and v0002 of the real model folder, nothing else
     assert all(store.root in p.resolve().parents for p in removed)
-    assert sorted(p.name for p in outside.iterdir()) == [".v0004.abc.tmp", "v0001", "v0002",
-                                                         "v0003"]
+    assert sorted(p.name for p in outside.iterdir()) == [
+        ".v0004.abc.tmp",
+        "v0001",
+        "v0002",
+        "v0003",
+    ]
 
 
 def test_store_is_created_with_its_marker_and_an_empty_folder_becomes_one(tmp_path, fitted):
@@ -184,14 +188,16 @@ def test_an_empty_signing_key_is_refused(tmp_path, fitted, monkeypatch):
         save(fitted, tmp_path / "b")
 
 
-@pytest.mark.parametrize("damage", [
-    lambda m: [m],
-    lambda m: {k: v for k, v in m.items() if k != "payload"},
-    lambda m: {**m, "signature": 123},
-    lambda m: {**m, "model": "naive"},
-])
-def test_damaged_manifests_are_errors_and_listed_as_damaged(tmp_path, fitted, damage,
-                                                            capsys):
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda m: [m],
+        lambda m: {k: v for k, v in m.items() if k != "payload"},
+        lambda m: {**m, "signature": 123},
+        lambda m: {**m, "model": "naive"},
+    ],
+)
+def test_damaged_manifests_are_errors_and_listed_as_damaged(tmp_path, fitted, damage, capsys):
     store = ModelStore(tmp_path / "store")
     good = store.save(fitted)
     bad = store.save(fitted)
@@ -238,8 +244,21 @@ def test_a_run_killed_while_writing_leaves_no_summary(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(report, "html", killed)
-    assert main(["run", "--config", str(cfg), "--out", str(out), "--store",
-                 str(tmp_path / "s"), "--quiet"]) == 130
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(cfg),
+                "--out",
+                str(out),
+                "--store",
+                str(tmp_path / "s"),
+                "--quiet",
+            ]
+        )
+        == 130
+    )
     assert not (out / "summary.json").exists()
     assert not (out / "report.html").exists()
 
@@ -256,8 +275,20 @@ def test_a_full_disk_is_one_line_and_keeps_old_outputs(tmp_path, monkeypatch, ca
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(io_mod.os, "fsync", full)
-    code = main(["backtest", "--csv", str(data), "--models", "naive", "--windows", "1",
-                 "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "backtest",
+            "--csv",
+            str(data),
+            "--models",
+            "naive",
+            "--windows",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 1
     assert "No space left on device" in _one_error_line(capsys)
     assert out.read_text() == "old results\n"
@@ -279,13 +310,30 @@ def test_run_log_failure_does_not_spam(tmp_path, capsys):
 
 # -- 6, 14: no formula cells, no forged lines ----------------------------------------------
 def test_formula_like_labels_are_neutralised_in_csv(tmp_path):
-    rows = "".join(f"=HYPERLINK(1),World,exports,total,{d:%Y-%m-%d},{100 + i},USD m\n"
-                   for i, d in enumerate(pd.date_range("2015-01-01", periods=48, freq="MS")))
+    rows = "".join(
+        f"=HYPERLINK(1),World,exports,total,{d:%Y-%m-%d},{100 + i},USD m\n"
+        for i, d in enumerate(pd.date_range("2015-01-01", periods=48, freq="MS"))
+    )
     data = tmp_path / "d.csv"
     data.write_text(HEADER + rows)
     out = tmp_path / "bt.csv"
-    assert main(["backtest", "--csv", str(data), "--models", "naive", "--windows", "1",
-                 "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "backtest",
+                "--csv",
+                str(data),
+                "--models",
+                "naive",
+                "--windows",
+                "1",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     text = out.read_text()
     assert "\n=" not in text and ",=" not in text and "'=HYPERLINK(1)/World" in text
     frame = spreadsheet_safe(pd.DataFrame({"a": ["+1", "-x", "@y", "ok"], "b": [-1.5] * 4}))
@@ -304,16 +352,18 @@ def test_series_names_cannot_forge_log_lines(tmp_path):
     from forecast.pipeline import _LogFormatter
 
     fmt = _LogFormatter("%(levelname)s %(message)s")
-    record = logging.LogRecord("forecast", logging.INFO, "", 0, "validated %s", (
-        "X\nERROR everything failed\u202e",), None)
+    record = logging.LogRecord(
+        "forecast", logging.INFO, "", 0, "validated %s", ("X\nERROR everything failed\u202e",), None
+    )
     line = fmt.format(record)
     assert "\n" not in line and "\u202e" not in line and line.startswith("INFO validated X")
 
 
 # -- 7, 8: no silent merge, no order-dependent frequency ----------------------------------
 def test_a_slash_inside_a_key_part_is_refused(write):
-    path = write(HEADER + "A/B,C,exports,total,2020-01-01,1,USD\n"
-                 "A,B/C,exports,total,2020-01-01,2,USD\n")
+    path = write(
+        HEADER + "A/B,C,exports,total,2020-01-01,1,USD\nA,B/C,exports,total,2020-01-01,2,USD\n"
+    )
     with pytest.raises(DataError, match="contains '/'"):
         read_csv(path)
 
@@ -323,8 +373,7 @@ def _rows(dates):
 
 
 def test_annual_values_in_a_monthly_series_are_refused_in_any_row_order(write):
-    dates = ["2010-01-01", "2011-01-01", "2012-01-01"] + [
-        f"2013-{m:02d}-01" for m in range(1, 13)]
+    dates = ["2010-01-01", "2011-01-01", "2012-01-01"] + [f"2013-{m:02d}-01" for m in range(1, 13)]
     for order in (dates, dates[::-1], dates[3:] + dates[:3]):
         with pytest.raises(DataError, match="mixed frequencies"):
             read_csv(write(HEADER + _rows(order)))
@@ -332,7 +381,8 @@ def test_annual_values_in_a_monthly_series_are_refused_in_any_row_order(write):
 
 def test_a_switch_from_monthly_to_quarterly_is_refused(write):
     dates = [f"2012-{m:02d}-01" for m in range(1, 13)] + [
-        f"{y}-{m:02d}-01" for y in (2013, 2014) for m in (1, 4, 7, 10)]
+        f"{y}-{m:02d}-01" for y in (2013, 2014) for m in (1, 4, 7, 10)
+    ]
     with pytest.raises(DataError, match="quarterly dates alongside monthly"):
         read_csv(write(HEADER + _rows(dates)))
 
@@ -345,21 +395,30 @@ def _strict_json(text):
     return json.loads(text, parse_constant=refuse)
 
 
-@pytest.mark.parametrize("values, why", [
-    ([0.0] * 60, "constant or exactly repeating"),
-    ([100.0 + i for i in range(59)] + [1e308], "overflow"),
-])
+@pytest.mark.parametrize(
+    "values, why",
+    [
+        ([0.0] * 60, "constant or exactly repeating"),
+        ([100.0 + i for i in range(59)] + [1e308], "overflow"),
+    ],
+)
 def test_risk_json_is_json_and_says_why_there_is_no_outlook(write, capsys, values, why):
     dates = pd.date_range("2010-01-01", periods=60, freq="MS")
-    path = write(HEADER + "".join(f"X,World,exports,total,{d:%Y-%m-%d},{v!r},USD\n"
-                                  for d, v in zip(dates, values, strict=True)))
+    path = write(
+        HEADER
+        + "".join(
+            f"X,World,exports,total,{d:%Y-%m-%d},{v!r},USD\n"
+            for d, v in zip(dates, values, strict=True)
+        )
+    )
     assert main(["risk", "--csv", str(path), "--json"]) == 1  # ran; the series failed
     captured = capsys.readouterr()
     rows = _strict_json(captured.out)
     assert rows[0]["verdict"] == "not available" and rows[0]["p_growth_ge_0"] is None
     assert why in rows[0]["notes"]
-    assert captured.err.startswith("failed: X/World/exports/total") and "Traceback" not in \
-        captured.err
+    assert (
+        captured.err.startswith("failed: X/World/exports/total") and "Traceback" not in captured.err
+    )
 
 
 def test_constant_series_get_the_constant_or_a_clear_error():
@@ -374,13 +433,29 @@ def test_constant_series_get_the_constant_or_a_clear_error():
 
 def test_a_constant_series_in_the_main_job_says_why_it_cannot_be_ranked(tmp_path):
     data = tmp_path / "c.csv"
-    data.write_text(HEADER + "".join(f"X,World,exports,total,{y}-01-01,7,USD\n"
-                                     for y in range(2000, 2020)))
+    data.write_text(
+        HEADER + "".join(f"X,World,exports,total,{y}-01-01,7,USD\n" for y in range(2000, 2020))
+    )
     cfg = tmp_path / "c.toml"
-    cfg.write_text('[run]\nn_paths = 100\ncandidates = ["naive", "drift"]\nwindows = 2\n'
-                   '[[series]]\ncsv = "c.csv"\nid = "X/World/exports/total"\n')
-    assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--store",
-                 str(tmp_path / "s"), "--quiet"]) == 1
+    cfg.write_text(
+        '[run]\nn_paths = 100\ncandidates = ["naive", "drift"]\nwindows = 2\n'
+        '[[series]]\ncsv = "c.csv"\nid = "X/World/exports/total"\n'
+    )
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(cfg),
+                "--out",
+                str(tmp_path / "o"),
+                "--store",
+                str(tmp_path / "s"),
+                "--quiet",
+            ]
+        )
+        == 1
+    )
     summary = _strict_json((tmp_path / "o" / "summary.json").read_text())
     assert "seasonal-naive error is zero" in summary["series"][0]["errors"][0]
 
@@ -391,21 +466,53 @@ def short_csv(write):
     return write(HEADER + monthly_rows(48))
 
 
-@pytest.mark.parametrize("extra, words", [
-    (["--h", "0"], "--h"), (["--step", "0"], "--step"), (["--jobs", "0"], "--jobs"),
-    (["--h", "1000"], "too short"), (["--windows", "abc"], "--windows"),
-])
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        (["--h", "0"], "--h"),
+        (["--step", "0"], "--step"),
+        (["--jobs", "0"], "--jobs"),
+        (["--h", "1000"], "too short"),
+        (["--windows", "abc"], "--windows"),
+    ],
+)
 def test_backtest_options_are_refused_in_one_line(short_csv, tmp_path, capsys, extra, words):
-    code = main(["backtest", "--csv", str(short_csv), "--models", "naive", "--out",
-                 str(tmp_path / "o.csv"), "--quiet", *extra])
+    code = main(
+        [
+            "backtest",
+            "--csv",
+            str(short_csv),
+            "--models",
+            "naive",
+            "--out",
+            str(tmp_path / "o.csv"),
+            "--quiet",
+            *extra,
+        ]
+    )
     assert code == 2
     assert words in _one_error_line(capsys)
     assert not (tmp_path / "o.csv").exists()
 
 
 def test_backtest_says_how_many_windows_it_ran(short_csv, tmp_path, capsys):
-    assert main(["backtest", "--csv", str(short_csv), "--models", "naive", "--windows", "100",
-                 "--out", str(tmp_path / "o.csv"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "backtest",
+                "--csv",
+                str(short_csv),
+                "--models",
+                "naive",
+                "--windows",
+                "100",
+                "--out",
+                str(tmp_path / "o.csv"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "100 windows asked, 3 run (the series are too short for more)" in out
 
@@ -414,34 +521,78 @@ def test_backtest_says_how_many_windows_it_ran(short_csv, tmp_path, capsys):
 def test_backtest_out_must_be_a_writable_file_path(short_csv, tmp_path, capsys, out):
     (tmp_path / "dir").mkdir()
     (tmp_path / "file").write_text("x")
-    assert main(["backtest", "--csv", str(short_csv), "--models", "naive", "--out",
-                 str(tmp_path / out), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "backtest",
+                "--csv",
+                str(short_csv),
+                "--models",
+                "naive",
+                "--out",
+                str(tmp_path / out),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     _one_error_line(capsys)
 
 
 def test_a_gap_in_a_backtest_csv_uses_the_span_after_it(write, tmp_path, capsys):
     rows = monthly_rows(60).splitlines(keepends=True)
     path = write(HEADER + "".join(rows[:10] + rows[12:]))
-    assert main(["backtest", "--csv", str(path), "--models", "naive", "--windows", "2",
-                 "--out", str(tmp_path / "o.csv"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "backtest",
+                "--csv",
+                str(path),
+                "--models",
+                "naive",
+                "--windows",
+                "2",
+                "--out",
+                str(tmp_path / "o.csv"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert "has gaps until 2020-12" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["fit", "--param", "damped=yes", "--model", "ets"], "'damped' parameter"),
-    (["fit", "--param", "season_length=abc", "--model", "snaive"], "'season_length'"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["fit", "--param", "damped=yes", "--model", "ets"], "'damped' parameter"),
+        (["fit", "--param", "season_length=abc", "--model", "snaive"], "'season_length'"),
+    ],
+)
 def test_fit_params_are_checked_before_fitting(short_csv, tmp_path, capsys, argv, words):
-    code = main([*argv, "--csv", str(short_csv), "--series",
-                 "China/United States/exports/total", "--store", str(tmp_path / "s")])
+    code = main(
+        [
+            *argv,
+            "--csv",
+            str(short_csv),
+            "--series",
+            "China/United States/exports/total",
+            "--store",
+            str(tmp_path / "s"),
+        ]
+    )
     assert code == 2
     assert words in _one_error_line(capsys)
     assert not (tmp_path / "s").exists()
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--h", "1000000000"], "--h"), (["--h", "2", "--level", "0.8"], "Did you mean 80"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--h", "1000000000"], "--h"),
+        (["--h", "2", "--level", "0.8"], "Did you mean 80"),
+    ],
+)
 def test_predict_bounds(tmp_path, fitted, capsys, argv, words):
     path = save(fitted, tmp_path / "a")
     assert main(["predict", str(path), *argv]) == 2
@@ -456,8 +607,7 @@ def test_prune_keep_must_be_positive(tmp_path, capsys, keep):
 
 def test_one_point_series_is_one_line(write, tmp_path, capsys):
     path = write(HEADER + monthly_rows(1))
-    assert main(["backtest", "--csv", str(path), "--out", str(tmp_path / "o.csv"),
-                 "--quiet"]) == 2
+    assert main(["backtest", "--csv", str(path), "--out", str(tmp_path / "o.csv"), "--quiet"]) == 2
     _one_error_line(capsys)
 
 
@@ -473,8 +623,7 @@ def test_workers_are_capped_at_cpus_and_tasks(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(engine, "Parallel", spy)
-    backtest(["naive", "drift"], synthetic_seasonal(n=48), Splitter(h=3, n_windows=1),
-             n_jobs=1000)
+    backtest(["naive", "drift"], synthetic_seasonal(n=48), Splitter(h=3, n_windows=1), n_jobs=1000)
     assert seen == [min(2, os.cpu_count() or 1)]
 
 
@@ -511,11 +660,12 @@ def test_n_paths_is_bounded(tmp_path):
 
 
 # -- 15: the usual pandas indexes ----------------------------------------------------------
-@pytest.mark.parametrize("freq, first", [("MS", "2003-05"), ("QS", "2010Q1"), ("YS", "2040"),
-                                         ("ME", "2003-05"), ("QE-DEC", "2010Q1")])
+@pytest.mark.parametrize(
+    "freq, first",
+    [("MS", "2003-05"), ("QS", "2010Q1"), ("YS", "2040"), ("ME", "2003-05"), ("QE-DEC", "2010Q1")],
+)
 def test_fit_accepts_a_datetime_index(freq, first):
-    y = pd.Series(np.arange(40.0) + 10, index=pd.date_range("2000-01-01", periods=40,
-                                                             freq=freq))
+    y = pd.Series(np.arange(40.0) + 10, index=pd.date_range("2000-01-01", periods=40, freq=freq))
     assert str(get("naive").fit(y).predict(1)["date"].iloc[0]) == first
     y.index = pd.DatetimeIndex(list(y.index))  # no freq set: inferred
     assert str(get("naive").fit(y).predict(1)["date"].iloc[0]) == first

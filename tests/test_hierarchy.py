@@ -41,13 +41,16 @@ def test_structure(tree):
     assert tree.members["A"] == ("a1", "a2")
 
 
-@pytest.mark.parametrize("links, groupings, words", [
-    ({"A": "T", "B": "U"}, None, "exactly one root"),
-    ({"A": "B", "B": "A", "C": None}, None, "cycle"),
-    (LINKS, {"G": ["a1", "zz"]}, "not in the hierarchy"),
-    (LINKS, {"G": ["A", "a1"]}, "twice"),
-    (LINKS, {"A": ["a1"]}, "name of a tree node"),
-])
+@pytest.mark.parametrize(
+    "links, groupings, words",
+    [
+        ({"A": "T", "B": "U"}, None, "exactly one root"),
+        ({"A": "B", "B": "A", "C": None}, None, "cycle"),
+        (LINKS, {"G": ["a1", "zz"]}, "not in the hierarchy"),
+        (LINKS, {"G": ["A", "a1"]}, "twice"),
+        (LINKS, {"A": ["a1"]}, "name of a tree node"),
+    ],
+)
 def test_bad_structures_are_typed_errors(links, groupings, words):
     with pytest.raises(DataError, match=words):
         Hierarchy.from_parents(links, groupings=groupings)
@@ -55,8 +58,9 @@ def test_bad_structures_are_typed_errors(links, groupings, words):
 
 def test_check_names_the_node_the_period_and_the_gap(tree):
     hist, _, _ = _synthetic(tree, T=5)
-    frame = pd.DataFrame(hist, columns=list(tree.nodes),
-                         index=pd.period_range("2020-01", periods=5, freq="M"))
+    frame = pd.DataFrame(
+        hist, columns=list(tree.nodes), index=pd.period_range("2020-01", periods=5, freq="M")
+    )
     tree.check(frame)  # the synthetic history adds up exactly
     bad = frame.copy()
     bad.loc["2020-03", "b3"] *= 1.01
@@ -90,19 +94,21 @@ def test_reconciled_means_and_every_path_add_up(method, seed, paths):
     base = hist[-1] * rng.uniform(0.5, 1.5, size=(paths, 3, len(h.nodes)))  # paths x h x n
     out = reconcile(base, h, method, residuals=hist - fitted, history=hist)
     assert out.shape == base.shape
-    bottom = out[..., len(h.aggregates):]
+    bottom = out[..., len(h.aggregates) :]
     np.testing.assert_allclose(out, bottom @ h.S.T, rtol=1e-12, atol=1e-9)
     # nodes along another axis give the same numbers
-    moved = reconcile(np.moveaxis(base, -1, 0), h, method, residuals=hist - fitted,
-                      history=hist, axis=0)
+    moved = reconcile(
+        np.moveaxis(base, -1, 0), h, method, residuals=hist - fitted, history=hist, axis=0
+    )
     np.testing.assert_allclose(np.moveaxis(moved, 0, -1), out)
 
 
 def test_coherent_forecasts_are_left_unchanged_by_gls(tree):
     hist, fitted, _ = _synthetic(tree)
     for method in ("ols", "wls_struct", "wls_var", "mint_shrink"):
-        np.testing.assert_allclose(reconcile(hist[-3:], tree, method,
-                                             residuals=hist - fitted), hist[-3:])
+        np.testing.assert_allclose(
+            reconcile(hist[-3:], tree, method, residuals=hist - fitted), hist[-3:]
+        )
 
 
 def test_missing_inputs_are_named(tree):
@@ -124,7 +130,8 @@ hf_methods = pytest.importorskip("hierarchicalforecast.methods")
 def test_mintrace_equals_hierarchicalforecast(tree, method):
     hist, fitted, base = _synthetic(tree, seed=4)
     theirs = hf_methods.MinTrace(method=method).fit_predict(
-        S=tree.S, y_hat=base.T, y_insample=hist.T, y_hat_insample=fitted.T)["mean"]
+        S=tree.S, y_hat=base.T, y_insample=hist.T, y_hat_insample=fitted.T
+    )["mean"]
     ours = reconcile(base, tree, method, residuals=hist - fitted)
     np.testing.assert_allclose(ours.T, theirs, rtol=1e-9)
 
@@ -139,10 +146,14 @@ def test_bottom_up_equals_hierarchicalforecast(tree):
 def test_top_down_equals_hierarchicalforecast(method):
     strict = Hierarchy.from_parents(LINKS)  # top-down there needs a strict tree
     hist, _, base = _synthetic(strict, seed=6)
-    tags = {"top": np.array([0]), "mid": np.array([1, 2]),
-            "bottom": np.arange(3, len(strict.nodes))}
+    tags = {
+        "top": np.array([0]),
+        "mid": np.array([1, 2]),
+        "bottom": np.arange(3, len(strict.nodes)),
+    }
     theirs = hf_methods.TopDown(method=method).fit_predict(
-        S=strict.S, y_hat=base.T, y_insample=hist.T, tags=tags)["mean"]
+        S=strict.S, y_hat=base.T, y_insample=hist.T, tags=tags
+    )["mean"]
     ours = reconcile(base, strict, f"top_down_{method}", history=hist)
     np.testing.assert_allclose(ours.T, theirs, rtol=1e-9)
 

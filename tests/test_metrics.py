@@ -15,10 +15,22 @@ from forecast import metrics
 def frame():
     y = np.array([10.0, 12.0, 8.0, np.nan, 11.0])
     f = np.array([11.0, 10.0, 8.0, 9.0, 14.0])
-    return pd.DataFrame({
-        "series_id": "s", "model": "m", "cutoff": pd.Period("2020-01", "M"),
-        "h": [1, 2, 3, 4, 5], "y": y, "mean": f, "lo-80": f - 1.5, "hi-80": f + 1.5,
-        "lo-95": f - 3, "hi-95": f + 3, "scale_mae": 2.0, "scale_mse": 5.0})
+    return pd.DataFrame(
+        {
+            "series_id": "s",
+            "model": "m",
+            "cutoff": pd.Period("2020-01", "M"),
+            "h": [1, 2, 3, 4, 5],
+            "y": y,
+            "mean": f,
+            "lo-80": f - 1.5,
+            "hi-80": f + 1.5,
+            "lo-95": f - 3,
+            "hi-95": f + 3,
+            "scale_mae": 2.0,
+            "scale_mse": 5.0,
+        }
+    )
 
 
 def test_point_metrics_by_hand(frame):
@@ -51,9 +63,11 @@ def test_crps_from_paths_matches_definition():
     rng = np.random.default_rng(0)
     paths = rng.normal(size=(300, 2))
     actual = np.array([0.3, -1.0])
-    direct = [np.mean(np.abs(paths[:, k] - actual[k]))
-              - 0.5 * np.mean(np.abs(paths[:, k][:, None] - paths[:, k][None, :]))
-              for k in range(2)]
+    direct = [
+        np.mean(np.abs(paths[:, k] - actual[k]))
+        - 0.5 * np.mean(np.abs(paths[:, k][:, None] - paths[:, k][None, :]))
+        for k in range(2)
+    ]
     np.testing.assert_allclose(_crps(paths, actual), direct, rtol=1e-10)
 
 
@@ -71,8 +85,19 @@ def test_evaluate_and_skill(frame):
 @given(st.lists(st.tuples(st.floats(1, 1e6), st.floats(1, 1e6)), min_size=1, max_size=30))
 def test_metric_bounds(pairs):
     y, f = np.array(pairs).T
-    frame = pd.DataFrame({"series_id": "s", "model": "m", "cutoff": 0, "y": y, "mean": f,
-                          "scale_mae": 1.0, "scale_mse": 1.0, "lo-80": f, "hi-80": f})
+    frame = pd.DataFrame(
+        {
+            "series_id": "s",
+            "model": "m",
+            "cutoff": 0,
+            "y": y,
+            "mean": f,
+            "scale_mae": 1.0,
+            "scale_mse": 1.0,
+            "lo-80": f,
+            "hi-80": f,
+        }
+    )
     assert 0 <= metrics.smape(frame) <= 200
     assert metrics.rmse(frame) >= metrics.mae(frame) - 1e-9
     assert 0 <= metrics.coverage(frame, 80) <= 1

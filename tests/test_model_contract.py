@@ -37,8 +37,16 @@ def test_fit_returns_self_and_sets_state(name, y):
 @pytest.mark.parametrize("name", MODELS)
 def test_predict_frame(name, fitted, y):
     out = fitted[name].predict(7, level=(80, 95))
-    assert list(out.columns) == ["series_id", "date", "model", "mean", "lo-80", "hi-80",
-                                 "lo-95", "hi-95"]
+    assert list(out.columns) == [
+        "series_id",
+        "date",
+        "model",
+        "mean",
+        "lo-80",
+        "hi-80",
+        "lo-95",
+        "hi-95",
+    ]
     assert len(out) == 7 and out["date"].iloc[0] == y.index[-1] + 1
     assert np.isfinite(out[["mean", "lo-80", "hi-80", "lo-95", "hi-95"]].to_numpy()).all()
     assert (out["lo-95"] <= out["lo-80"] + 1e-9).all() and (out["lo-80"] <= out["hi-80"]).all()
@@ -113,8 +121,9 @@ def test_structural_takes_gaps(y):
 @pytest.mark.parametrize("name", [n for n in EXOG if n != "ensemble"])
 def test_exogenous_contract(name, y):
     X = pd.DataFrame({"driver": np.sin(np.arange(len(y)))}, index=y.index)
-    future = pd.DataFrame({"driver": np.zeros(6)},
-                          index=pd.period_range(y.index[-1] + 1, periods=6, freq="M"))
+    future = pd.DataFrame(
+        {"driver": np.zeros(6)}, index=pd.period_range(y.index[-1] + 1, periods=6, freq="M")
+    )
     model = get(name).fit(y, X)
     assert len(model.predict(6, X=future)) == 6
     with pytest.raises(ValueError, match="fitted with X"):
@@ -136,8 +145,11 @@ def test_models_without_exog_refuse_X(name, y):
 def test_annual_series_work(name):
     """Synthetic annual series of 25 points (season 1), as much trade data is."""
     rng = np.random.default_rng(3)
-    y = pd.Series(1000 * np.exp(np.cumsum(rng.normal(0.05, 0.08, 25))),
-                  index=pd.period_range("2000", periods=25, freq="Y"), name="synthetic/annual")
+    y = pd.Series(
+        1000 * np.exp(np.cumsum(rng.normal(0.05, 0.08, 25))),
+        index=pd.period_range("2000", periods=25, freq="Y"),
+        name="synthetic/annual",
+    )
     out = get(name).fit(y).predict(2)
     assert out["date"].tolist() == [pd.Period("2025", "Y"), pd.Period("2026", "Y")]
     assert np.isfinite(out["mean"]).all()

@@ -27,8 +27,9 @@ def test_naive_and_snaive_by_hand(y):
     out = get("naive").fit(y).predict(3, level=(95,))
     sigma = np.sqrt(np.mean(np.diff(values) ** 2))
     np.testing.assert_allclose(out["mean"], values[-1])
-    np.testing.assert_allclose(out["hi-95"], values[-1] + stats.norm.ppf(0.975) * sigma
-                               * np.sqrt([1, 2, 3]))
+    np.testing.assert_allclose(
+        out["hi-95"], values[-1] + stats.norm.ppf(0.975) * sigma * np.sqrt([1, 2, 3])
+    )
     snaive = get("snaive").fit(y).predict(14)
     np.testing.assert_allclose(snaive["mean"], np.r_[values[-12:], values[-12:-10]])
 
@@ -42,8 +43,9 @@ def test_drift_by_hand(y):
 
 def test_ets_equals_direct_statsmodels(y):
     model = get("ets", model="AAA", damped=False).fit(y)
-    direct = ETSModel(y.to_numpy(), error="add", trend="add", seasonal="add",
-                      seasonal_periods=12).fit(disp=False)
+    direct = ETSModel(
+        y.to_numpy(), error="add", trend="add", seasonal="add", seasonal_periods=12
+    ).fit(disp=False)
     np.testing.assert_allclose(model.predict(12)["mean"], direct.forecast(12), rtol=1e-10)
     assert model.spec_ == "ETS(A,A,A)"
 
@@ -52,10 +54,14 @@ def test_auto_ets_picks_lowest_aicc(y):
     model = get("ets").fit(y)
     e, t, s = model.spec_[4], model.spec_[6], model.spec_[-2]
     trend = {"A": "add", "N": None}[t]
-    direct = ETSModel(y.to_numpy(), error={"A": "add", "M": "mul"}[e], trend=trend,
-                      damped_trend="d" in model.spec_, seasonal={"A": "add", "M": "mul",
-                                                                  "N": None}[s],
-                      seasonal_periods=12 if s != "N" else None).fit(disp=False)
+    direct = ETSModel(
+        y.to_numpy(),
+        error={"A": "add", "M": "mul"}[e],
+        trend=trend,
+        damped_trend="d" in model.spec_,
+        seasonal={"A": "add", "M": "mul", "N": None}[s],
+        seasonal_periods=12 if s != "N" else None,
+    ).fit(disp=False)
     assert model.results_.aicc == pytest.approx(direct.aicc)
     alternative = ETSModel(y.to_numpy(), error="add", trend=None).fit(disp=False)
     assert model.results_.aicc <= alternative.aicc
@@ -65,9 +71,12 @@ def test_arima_equals_direct_sarimax(y):
     model = get("arima").fit(y)
     p, q, P, Q, const = model.order_
     trend = "c" if const else None  # SARIMAX's "c" is a drift once differenced
-    spec = SARIMAX(y.to_numpy(), order=(p, model.d_, q),
-                   seasonal_order=(P, model.D_, Q, 12) if model.m_ > 1 else (0, 0, 0, 0),
-                   trend=trend)
+    spec = SARIMAX(
+        y.to_numpy(),
+        order=(p, model.d_, q),
+        seasonal_order=(P, model.D_, Q, 12) if model.m_ > 1 else (0, 0, 0, 0),
+        trend=trend,
+    )
     at_ours = spec.smooth(model.results_.params)
     np.testing.assert_allclose(model.predict(12)["mean"], at_ours.forecast(12), rtol=1e-10)
     with warnings.catch_warnings():  # default start values may not converge here
@@ -96,8 +105,9 @@ def test_theta_equals_direct_statsmodels(y):
 
 def test_structural_equals_direct_statsmodels(y):
     model = get("structural").fit(y)
-    direct = UnobservedComponents(y.to_numpy(), level="local linear trend",
-                                  seasonal=12).fit(disp=False, maxiter=200)
+    direct = UnobservedComponents(y.to_numpy(), level="local linear trend", seasonal=12).fit(
+        disp=False, maxiter=200
+    )
     np.testing.assert_allclose(model.predict(6)["mean"], direct.forecast(6), rtol=1e-8)
 
 
@@ -111,25 +121,44 @@ def test_lagreg_linear_recovers_ar_process():
     for t in range(1, 400):
         x[t] = 0.7 * x[t - 1] + rng.normal()
     y = pd.Series(x + 50, index=pd.period_range("1990-01", periods=400, freq="M"))
-    model = get("lagreg", regressor=LinearRegression(), lags=(1,), windows=(),
-                season_dummies=False, lunar_new_year=False, difference=0).fit(y)
+    model = get(
+        "lagreg",
+        regressor=LinearRegression(),
+        lags=(1,),
+        windows=(),
+        season_dummies=False,
+        lunar_new_year=False,
+        difference=0,
+    ).fit(y)
     assert model.estimators_[0].coef_[0] == pytest.approx(0.7, abs=0.06)
     step = model.predict(1)["mean"].iloc[0]
-    assert step == pytest.approx(50 + model.estimators_[0].coef_[0] * (x[-1]) +
-                                 (model.estimators_[0].intercept_ - 50 +
-                                  50 * model.estimators_[0].coef_[0]), rel=1e-9)
+    assert step == pytest.approx(
+        50
+        + model.estimators_[0].coef_[0] * (x[-1])
+        + (model.estimators_[0].intercept_ - 50 + 50 * model.estimators_[0].coef_[0]),
+        rel=1e-9,
+    )
 
 
 def _synthetic(values: np.ndarray):
     import pandas as pd
 
-    return pd.Series(values, index=pd.period_range("1990-01", periods=len(values), freq="M"),
-                     name="synthetic")
+    return pd.Series(
+        values, index=pd.period_range("1990-01", periods=len(values), freq="M"), name="synthetic"
+    )
 
 
 def _quantile_model(**params):
-    return get("lagreg", strategy="quantile", lags=(1,), windows=(), season_dummies=False,
-               lunar_new_year=False, horizon=12, **params)
+    return get(
+        "lagreg",
+        strategy="quantile",
+        lags=(1,),
+        windows=(),
+        season_dummies=False,
+        lunar_new_year=False,
+        horizon=12,
+        **params,
+    )
 
 
 def test_lagreg_quantile_intervals_match_known_noise():

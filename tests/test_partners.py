@@ -64,8 +64,7 @@ def test_working_hierarchy_and_exact_remainders(frame):
     assert "United States" in h.bottom and "Rest of Asia" in h.bottom
     named_asia = [c for c in h.members["Asia"] if c != "Rest of Asia"]
     full = complete(values)
-    np.testing.assert_allclose(nodes["Rest of Asia"],
-                               full["Asia"] - full[named_asia].sum(axis=1))
+    np.testing.assert_allclose(nodes["Rest of Asia"], full["Asia"] - full[named_asia].sum(axis=1))
     with pytest.raises(DataError, match="not countries of the table"):
         partner_hierarchy(values, keep=["Atlantis"])
 
@@ -80,8 +79,13 @@ def test_published_2025_growth_by_region_is_reproduced():
     dec = ytd[(ytd["flow"] == "exports") & (ytd["date"].dt.month == 12)]
     table = dec.pivot_table(index=dec["date"].dt.year, columns="partner", values="value_ytd")
     months = annual_totals(panel(datasets.load("china_partner_monthly"), "exports"))
-    for region, published in {"United States": -19.5, "Africa": 26.5, "ASEAN": 14.0,
-                              "European Union": 9.0, "Latin America": 8.0}.items():
+    for region, published in {
+        "United States": -19.5,
+        "Africa": 26.5,
+        "ASEAN": 14.0,
+        "European Union": 9.0,
+        "Latin America": 8.0,
+    }.items():
         row = dec[(dec["partner"] == region) & (dec["date"].dt.year == 2025)]
         assert row["ytd_yoy_pct"].iloc[0] == published
         from_ytd = 100 * (table.loc[2025, region] / table.loc[2024, region] - 1)
@@ -95,22 +99,22 @@ def test_published_2025_growth_by_region_is_reproduced():
 def test_contributions_add_up_to_total_growth(pairs):
     """Synthetic partition: any positive parts in two years."""
     parts = [f"p{i}" for i in range(len(pairs))]
-    table = pd.DataFrame({p: [a, b] for p, (a, b) in zip(parts, pairs, strict=True)},
-                         index=[2024, 2025])
+    table = pd.DataFrame(
+        {p: [a, b] for p, (a, b) in zip(parts, pairs, strict=True)}, index=[2024, 2025]
+    )
     table["T"] = table[parts].sum(axis=1)
     d = diversion_table(table, "T", parts)
-    assert d.table["contribution_pp"].sum() == pytest.approx(d.total_growth_pct, rel=1e-9,
-                                                             abs=1e-9)
+    assert d.table["contribution_pp"].sum() == pytest.approx(d.total_growth_pct, rel=1e-9, abs=1e-9)
     assert d.table["share_change_pp"].sum() == pytest.approx(0.0, abs=1e-9)
     shift = d.shift_from("p0", top=2)
     assert shift["share_change_pp"].iloc[1:].sum() == pytest.approx(
-        -shift["share_change_pp"].iloc[0], abs=1e-9)
+        -shift["share_change_pp"].iloc[0], abs=1e-9
+    )
     assert 0 < d.hhi_year <= 10_000
 
 
 def test_a_partition_that_does_not_add_up_is_refused():
-    table = pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 1.0], "T": [3.0, 3.0]},
-                         index=[2024, 2025])
+    table = pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 1.0], "T": [3.0, 3.0]}, index=[2024, 2025])
     with pytest.raises(DataError, match="do not add up"):
         diversion_table(table, "T", ["a", "b"])
 
@@ -128,14 +132,15 @@ def test_real_diversion_matches_published_story(result):
 def test_outlook_paths_add_up_and_probabilities_are_coherent(result):
     o = result.outlook
     h = o.hierarchy
-    bottom = o.paths[:, len(h.aggregates):]
+    bottom = o.paths[:, len(h.aggregates) :]
     np.testing.assert_allclose(o.paths, bottom @ h.S.T, rtol=1e-10)
     world = o.table().set_index("node").loc["World"]
-    grows = bottom.sum(axis=1) >= o.base[len(h.aggregates):].sum() - 1e-9
+    grows = bottom.sum(axis=1) >= o.base[len(h.aggregates) :].sum() - 1e-9
     assert world["p_growth_ge_0"] == pytest.approx(grows.mean(), abs=2 / len(grows))
     contrib = o.contributions()
     assert contrib["expected_contribution_pp"].sum() == pytest.approx(
-        100 * world["expected_growth"], rel=1e-6)
+        100 * world["expected_growth"], rel=1e-6
+    )
     with pytest.raises(ValueError, match="cover every bottom node"):
         o.contributions(["Asia"])
 
@@ -162,8 +167,9 @@ def test_simulated_growth_keeps_correlation_and_calibration_is_sane():
     """Synthetic: two nodes with the same growth history, one independent."""
     rng = np.random.default_rng(0)
     common = rng.normal(0.05, 0.1, 12)
-    history = pd.DataFrame({"a": common, "b": common * 1.5 + rng.normal(0, 0.001, 12),
-                            "c": rng.normal(0, 0.1, 12)})
+    history = pd.DataFrame(
+        {"a": common, "b": common * 1.5 + rng.normal(0, 0.001, 12), "c": rng.normal(0, 0.1, 12)}
+    )
     draws, basis, _ = simulate_growth(history, 4000, random_state=0)
     corr = np.corrcoef(draws.T)
     sample = np.corrcoef(history.iloc[-10:].T.to_numpy())
@@ -179,23 +185,29 @@ def test_simulated_growth_keeps_correlation_and_calibration_is_sane():
 def test_own_partner_csv_gives_the_same_numbers(tmp_path, frame):
     path = tmp_path / "partners.csv"
     frame.drop(columns=["series_id", "frequency"]).assign(
-        date=frame["date"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
+        date=frame["date"].dt.strftime("%Y-%m-%d")
+    ).to_csv(path, index=False)
     ours = analyse_partners(csv=str(path), n_paths=200, random_state=1)
     bundled = analyse_partners(n_paths=200, random_state=1)
     np.testing.assert_allclose(ours.outlook.paths, bundled.outlook.paths)
     bad = tmp_path / "bad.csv"
-    bad.write_text("reporter,partner,flow,product,date,value,unit\n"
-                   "China,Atlantis,exports,total,2024-01-01,1,CNY 10 thousand\n")
+    bad.write_text(
+        "reporter,partner,flow,product,date,value,unit\n"
+        "China,Atlantis,exports,total,2024-01-01,1,CNY 10 thousand\n"
+    )
     with pytest.raises(DataError, match="Atlantis"):
         analyse_partners(csv=str(bad))
 
 
-@pytest.mark.parametrize("text, words", [
-    ("[partners]\nmethod = 'magic'\n", "partners.method"),
-    ("[partners]\ntopp = 3\n", "partners.topp"),
-    ("[partners]\ntop = -1\n", "partners.top"),
-    ("[partners]\nenabled = 'yes'\n", "partners.enabled"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("[partners]\nmethod = 'magic'\n", "partners.method"),
+        ("[partners]\ntopp = 3\n", "partners.topp"),
+        ("[partners]\ntop = -1\n", "partners.top"),
+        ("[partners]\nenabled = 'yes'\n", "partners.enabled"),
+    ],
+)
 def test_partner_config_is_checked(tmp_path, text, words):
     cfg = tmp_path / "c.toml"
     cfg.write_text(text)

@@ -18,8 +18,12 @@ from forecast.data import (
 
 
 def _monthly(values, start="2019-01"):
-    return pd.Series(values, index=pd.period_range(start, periods=len(values), freq="M"),
-                     dtype=float, name="synthetic")
+    return pd.Series(
+        values,
+        index=pd.period_range(start, periods=len(values), freq="M"),
+        dtype=float,
+        name="synthetic",
+    )
 
 
 def test_annual_sum_of_complete_years_only():

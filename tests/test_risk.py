@@ -14,8 +14,11 @@ from forecast.risk.score import MIN_HISTORY, score_year
 
 
 def _annual(values, start=2000, name="x", unit="USD billion"):
-    s = pd.Series(np.asarray(values, float), name=name,
-                  index=pd.period_range(str(start), periods=len(values), freq="Y"))
+    s = pd.Series(
+        np.asarray(values, float),
+        name=name,
+        index=pd.period_range(str(start), periods=len(values), freq="Y"),
+    )
     s.attrs["unit"] = unit
     return s
 
@@ -75,8 +78,9 @@ def test_diversion_growth_gap_by_hand():
 
 def test_volume_price_and_market_share():
     vp = volume_price(_annual([100, 110, 105], unit=""), _annual([1, 0.9, 1.0], unit=""))
-    assert _get(vp, "volume_up_price_down", 2001) == 1 and _get(vp, "volume_up_price_down",
-                                                                 2002) == 0
+    assert (
+        _get(vp, "volume_up_price_down", 2001) == 1 and _get(vp, "volume_up_price_down", 2002) == 0
+    )
     ms = market_share(_annual([10, 12]), _annual([100, 100]), _annual([2, 3]), _annual([5, 5]))
     assert _get(ms, "world_share", 2001) == 12
     assert _get(ms, "rca", 2001) == pytest.approx((3 / 12) / (5 / 100))
@@ -122,8 +126,10 @@ def test_missing_inputs_degrade_not_crash():
     assert report.verdict == "not available"
     assert "imports not supplied" in report.notes[0]
     short = assess(_annual(x[:5]), _annual(x[:5] * 0.9))
-    assert (short.components["status"].str.startswith("not enough history")
-            | (short.components["status"] == "not available")).all()
+    assert (
+        short.components["status"].str.startswith("not enough history")
+        | (short.components["status"] == "not available")
+    ).all()
     assert str(MIN_HISTORY) in " ".join(short.components["status"])
 
 
@@ -136,10 +142,15 @@ def test_score_year_uses_only_the_past():
     assert score_year(changed, 2015)["score"] == a["score"]
 
 
-@pytest.mark.parametrize("p, q5, expected", [(0.8, -0.05, "sustained"),
-                                             (0.8, -0.2, "at risk"),
-                                             (0.5, -0.05, "at risk"),
-                                             (0.2, -0.3, "likely to contract")])
+@pytest.mark.parametrize(
+    "p, q5, expected",
+    [
+        (0.8, -0.05, "sustained"),
+        (0.8, -0.2, "at risk"),
+        (0.5, -0.05, "at risk"),
+        (0.2, -0.3, "likely to contract"),
+    ],
+)
 def test_verdict_rule(p, q5, expected):
     assert verdict(pd.Series({"p_growth_ge_0": p, "growth_q5": q5})) == expected
 

@@ -51,9 +51,11 @@ def test_2025_totals_reproduce_published_figures(table):
     """Steel products 119.02 million tonnes in 2025 (the reported record), lithium-ion
     batteries 4.68 and solar cells 13.46 billion units: the December year-to-date rows.
     The sum of the published months differs by GACC's revisions, under 0.5% here."""
-    for product, published, unit in (("Steel products", 119.02e6, "tonnes"),
-                                     ("Lithium-ion batteries", 4.68e9, "units"),
-                                     ("Solar cells", 13.46e9, "units")):
+    for product, published, unit in (
+        ("Steel products", 119.02e6, "tonnes"),
+        ("Lithium-ion batteries", 4.68e9, "units"),
+        ("Solar cells", 13.46e9, "units"),
+    ):
         row = _ytd(product)
         assert row["quantity_unit"] == unit
         assert float(row["quantity_ytd"]) == pytest.approx(published, rel=0.002), product
@@ -79,8 +81,7 @@ def test_decomposition_adds_up(pairs):
     quantity = pd.Series([q for _, q in pairs], index=index, name="synthetic (quantity)")
     for basis in ("annual", "yoy"):
         d = decompose(value, quantity, basis)
-        np.testing.assert_allclose(d["log_value"], d["log_volume"] + d["log_unit_value"],
-                                   atol=1e-9)
+        np.testing.assert_allclose(d["log_value"], d["log_volume"] + d["log_unit_value"], atol=1e-9)
         assert (d["value_growth_pct"] > -100).all()  # a ratio, never a negative level
 
 
@@ -126,8 +127,9 @@ def test_score_on_a_labelled_toy_table():
 
 
 def test_signal_counts_run_and_size():
-    yoy = pd.DataFrame({"volume_growth_pct": [5, 10, -1, 20, 30],
-                        "unit_value_growth_pct": [-5, -2, -3, -10, -4]})
+    yoy = pd.DataFrame(
+        {"volume_growth_pct": [5, 10, -1, 20, 30], "unit_value_growth_pct": [-5, -2, -3, -10, -4]}
+    )
     sig = signal(yoy)
     assert sig == {"months": 4, "of": 5, "run": 2, "size": pytest.approx((5 + 2 + 10 + 4) / 4)}
 
@@ -156,20 +158,28 @@ def test_risk_sectors_cli_json(capsys):
     rows = json.loads(capsys.readouterr().out, parse_constant=lambda c: 1 / 0)
     scores = [r["score"] for r in rows if r["score"] is not None]
     assert scores == sorted(scores, reverse=True)  # ranked; unscored lines last
-    assert all(r["score"] is None for r in rows[len(scores):])
+    assert all(r["score"] is None for r in rows[len(scores) :])
     assert {r["product"] for r in rows} >= set(FOCUS)
 
 
-@pytest.mark.parametrize("rows, words", [
-    ("China,World,exports,Widgets (quantity),2024-01-01,5,\n", "no unit"),
-    ("China,World,exports,Widgets (quantity),2024-02-01,5,tonnes\n"
-     "China,World,exports,Widgets (quantity),2024-03-01,5,10k tonnes\n", "mixed units"),
-    ("China,World,exports,Widgets,2024-01-01,-5,CNY 10 thousand\n", "negative"),
-])
+@pytest.mark.parametrize(
+    "rows, words",
+    [
+        ("China,World,exports,Widgets (quantity),2024-01-01,5,\n", "no unit"),
+        (
+            "China,World,exports,Widgets (quantity),2024-02-01,5,tonnes\n"
+            "China,World,exports,Widgets (quantity),2024-03-01,5,10k tonnes\n",
+            "mixed units",
+        ),
+        ("China,World,exports,Widgets,2024-01-01,-5,CNY 10 thousand\n", "negative"),
+    ],
+)
 def test_bad_commodity_tables_are_one_line(tmp_path, capsys, rows, words):
     path = tmp_path / "c.csv"
-    path.write_text("reporter,partner,flow,product,date,value,unit\n"
-                    "China,World,exports,Widgets,2024-01-01,10,CNY 10 thousand\n" + rows)
+    path.write_text(
+        "reporter,partner,flow,product,date,value,unit\n"
+        "China,World,exports,Widgets,2024-01-01,10,CNY 10 thousand\n" + rows
+    )
     assert main(["risk", "--sectors", "--csv", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and words in err

@@ -20,8 +20,11 @@ def Y():
     shocks = rng.multivariate_normal([0.004, 0.003], [[1e-4, 6e-5], [6e-5, 1e-4]], n)
     season = 0.05 * np.sin(2 * np.pi * np.arange(n) / 12)[:, None]
     logs = np.log([200.0, 150.0]) + np.cumsum(shocks, axis=0) + season
-    return pd.DataFrame(np.exp(logs), columns=["exports", "imports"],
-                        index=pd.period_range("2005-01", periods=n, freq="M"))
+    return pd.DataFrame(
+        np.exp(logs),
+        columns=["exports", "imports"],
+        index=pd.period_range("2005-01", periods=n, freq="M"),
+    )
 
 
 def test_simulated_growth_matches_statsmodels_forecast(Y):
@@ -49,7 +52,8 @@ def test_pair_outlook_balance_is_joint_and_adds_up(Y):
     out = pair_outlook(model, Y, n_paths=500, random_state=3).set_index("series_id")
     assert out.loc["balance", "joint"]
     assert out.loc["balance", "expected_total"] == pytest.approx(
-        out.loc["exports", "expected_total"] - out.loc["imports", "expected_total"])
+        out.loc["exports", "expected_total"] - out.loc["imports", "expected_total"]
+    )
     assert out.loc["exports", "base_total"] == pytest.approx(Y["exports"].loc["2019"].sum())
 
 

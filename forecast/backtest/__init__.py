@@ -14,5 +14,4 @@ from forecast.backtest.selection import (
     weights_from_scores,
 )
 
-__all__ += ["annual_backtest", "best_models", "brier_summary", "rank_models",
-            "weights_from_scores"]
+__all__ += ["annual_backtest", "best_models", "brier_summary", "rank_models", "weights_from_scores"]

@@ -26,9 +26,16 @@ def _totals(y: pd.Series) -> pd.Series:
     return grouped.sum(min_count=1).where(grouped.count() == per_year)
 
 
-def annual_backtest(model: Forecaster, y: pd.Series, *, years: list[int] | None = None,
-                    month: int = 0, min_train_years: int = 5, n_paths: int = 1000,
-                    seed: int = 0) -> pd.DataFrame:
+def annual_backtest(
+    model: Forecaster,
+    y: pd.Series,
+    *,
+    years: list[int] | None = None,
+    month: int = 0,
+    min_train_years: int = 5,
+    n_paths: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Score the calendar-year outlooks a model would have given in past years.
 
     Parameters
@@ -57,45 +64,66 @@ def annual_backtest(model: Forecaster, y: pd.Series, *, years: list[int] | None 
         pct_error, in_80, in_90, p_growth_ge_0, grew, climatology, error``.
     """
     if not 0 <= month <= 11 or (month and y.index.freqstr[0] != "M"):
-        raise ValueError("The 'month' parameter of annual_backtest must be 0, or 1-11 for "
-                         f"monthly data. Got {month!r} instead.")
+        raise ValueError(
+            "The 'month' parameter of annual_backtest must be 0, or 1-11 for "
+            f"monthly data. Got {month!r} instead."
+        )
     totals = _totals(y)
     growth = totals / totals.shift(1) - 1
     first_year = y.index[0].year
-    candidates = [int(yr) for yr in totals.index
-                  if np.isfinite(totals.get(yr, np.nan)) and np.isfinite(growth.get(yr, np.nan))
-                  and yr - first_year >= min_train_years]
+    candidates = [
+        int(yr)
+        for yr in totals.index
+        if np.isfinite(totals.get(yr, np.nan))
+        and np.isfinite(growth.get(yr, np.nan))
+        and yr - first_year >= min_train_years
+    ]
     years = candidates if years is None else [int(yr) for yr in years]
     rows = []
     for year in years:
         freq = y.index.freq
-        cutoff = pd.Period(f"{year - 1}-12-31", freq=freq) if not month else \
-            pd.Period(f"{year}-{month:02d}", freq=freq)
+        cutoff = (
+            pd.Period(f"{year - 1}-12-31", freq=freq)
+            if not month
+            else pd.Period(f"{year}-{month:02d}", freq=freq)
+        )
         train = y.loc[:cutoff]
-        train = train.loc[:train.last_valid_index()]
-        past = growth.loc[:year - 1].dropna()
-        row = {"series_id": str(y.name), "model": model.model_name if hasattr(
-            model, "model_name") else type(model).__name__, "year": year,
-               "cutoff": str(cutoff), "actual_total": float(totals.get(year, np.nan)),
-               "grew": bool(growth.get(year, np.nan) >= 0),
-               "climatology": float((past >= 0).mean()) if len(past) else np.nan,
-               "error": ""}
+        train = train.loc[: train.last_valid_index()]
+        past = growth.loc[: year - 1].dropna()
+        row = {
+            "series_id": str(y.name),
+            "model": model.model_name if hasattr(model, "model_name") else type(model).__name__,
+            "year": year,
+            "cutoff": str(cutoff),
+            "actual_total": float(totals.get(year, np.nan)),
+            "grew": bool(growth.get(year, np.nan) >= 0),
+            "climatology": float((past >= 0).mean()) if len(past) else np.nan,
+            "error": "",
+        }
         try:
             fitted = clone(model).fit(train)
-            out = outlook(fitted, train, year=year, n_paths=n_paths, random_state=seed,
-                          quantiles=(5, 10, 90, 95)).iloc[0]
+            out = outlook(
+                fitted,
+                train,
+                year=year,
+                n_paths=n_paths,
+                random_state=seed,
+                quantiles=(5, 10, 90, 95),
+            ).iloc[0]
         except Exception as exc:
             row["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
             rows.append(row)
             continue
         actual = row["actual_total"]
-        row.update({
-            "expected_total": out["expected_total"],
-            "pct_error": 100 * (out["expected_total"] - actual) / actual,
-            "in_80": bool(out["total_q10"] <= actual <= out["total_q90"]),
-            "in_90": bool(out["total_q5"] <= actual <= out["total_q95"]),
-            "p_growth_ge_0": out["p_growth_ge_0"],
-        })
+        row.update(
+            {
+                "expected_total": out["expected_total"],
+                "pct_error": 100 * (out["expected_total"] - actual) / actual,
+                "in_80": bool(out["total_q10"] <= actual <= out["total_q90"]),
+                "in_90": bool(out["total_q5"] <= actual <= out["total_q95"]),
+                "p_growth_ge_0": out["p_growth_ge_0"],
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -112,10 +140,16 @@ def brier_summary(frame: pd.DataFrame) -> pd.DataFrame:
         outcome = g["grew"].astype(float).to_numpy()
         brier = float(np.mean((g["p_growth_ge_0"].to_numpy(float) - outcome) ** 2))
         clim = float(np.mean((g["climatology"].to_numpy(float) - outcome) ** 2))
-        rows.append({"model": model, "years": len(g),
-                     "mape_total": float(np.mean(np.abs(g["pct_error"]))),
-                     "coverage_80": float(g["in_80"].mean()),
-                     "coverage_90": float(g["in_90"].mean()),
-                     "brier": brier, "brier_climatology": clim,
-                     "brier_skill": 1 - brier / clim if clim > 0 else np.nan})
+        rows.append(
+            {
+                "model": model,
+                "years": len(g),
+                "mape_total": float(np.mean(np.abs(g["pct_error"]))),
+                "coverage_80": float(g["in_80"].mean()),
+                "coverage_90": float(g["in_90"].mean()),
+                "brier": brier,
+                "brier_climatology": clim,
+                "brier_skill": 1 - brier / clim if clim > 0 else np.nan,
+            }
+        )
     return pd.DataFrame(rows)

@@ -69,13 +69,17 @@ def _as_series_dict(data: object) -> dict[str, pd.Series]:
         return {str(data.name or "y"): data}
     if isinstance(data, pd.DataFrame):
         if "series_id" not in data:
-            raise TypeError("The 'data' parameter of backtest must be a Series, a mapping of "
-                            "Series, or a canonical tidy frame (with a series_id column).")
+            raise TypeError(
+                "The 'data' parameter of backtest must be a Series, a mapping of "
+                "Series, or a canonical tidy frame (with a series_id column)."
+            )
         return split(data)
     if isinstance(data, Mapping):
         return {str(k): v for k, v in data.items()}
-    raise TypeError("The 'data' parameter of backtest must be a Series, a mapping of Series "
-                    f"or a tidy frame. Got {type(data).__name__} instead.")
+    raise TypeError(
+        "The 'data' parameter of backtest must be a Series, a mapping of Series "
+        f"or a tidy frame. Got {type(data).__name__} instead."
+    )
 
 
 def _as_models(models: object) -> dict[str, Forecaster]:
@@ -91,8 +95,10 @@ def _as_models(models: object) -> dict[str, Forecaster]:
     out = {}
     for name, model in items:
         if not isinstance(model, Forecaster):
-            raise TypeError(f"Backtest model {name!r} must be a Forecaster or a registry "
-                            f"name. Got {type(model).__name__} instead.")
+            raise TypeError(
+                f"Backtest model {name!r} must be a Forecaster or a registry "
+                f"name. Got {type(model).__name__} instead."
+            )
         out[str(name)] = model
     if not out:
         raise ValueError("The 'models' parameter of backtest must name at least one model.")
@@ -111,9 +117,15 @@ def _scale(train: pd.Series) -> tuple[float, float]:
     return float(np.mean(np.abs(diffs))), float(np.mean(diffs**2))
 
 
-def _exog(X: pd.DataFrame | None, fold: Fold, train_index: pd.PeriodIndex, end: pd.Period,
-          mode: str, vintages: Mapping | Callable | None, x_model: str
-          ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+def _exog(
+    X: pd.DataFrame | None,
+    fold: Fold,
+    train_index: pd.PeriodIndex,
+    end: pd.Period,
+    mode: str,
+    vintages: Mapping | Callable | None,
+    x_model: str,
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """Regressors for training and for the periods after the data cutoff, as-of rules."""
     if X is None:
         return None, None
@@ -122,7 +134,7 @@ def _exog(X: pd.DataFrame | None, fold: Fold, train_index: pd.PeriodIndex, end: 
         if known is None:
             raise ValueError(f"X_vintages has no table for cutoff {fold.cutoff}.")
     else:
-        known = X.loc[:fold.cutoff]
+        known = X.loc[: fold.cutoff]
     train_X = known.reindex(train_index)
     future_index = pd.period_range(train_index[-1] + 1, end, freq=end.freq)
     if mode == "oracle":
@@ -134,26 +146,44 @@ def _exog(X: pd.DataFrame | None, fold: Fold, train_index: pd.PeriodIndex, end: 
         ahead = future_index[future_index > fold.cutoff]
         cols = {}
         for col in known.columns:
-            x_fit = get(x_model).fit(known[col].loc[:fold.cutoff].rename(col))
+            x_fit = get(x_model).fit(known[col].loc[: fold.cutoff].rename(col))
             fc = x_fit.predict((ahead[-1] - x_fit.cutoff_).n, level=()) if len(ahead) else None
-            cols[col] = fc.set_index("date")["mean"].reindex(ahead).to_numpy() \
-                if fc is not None else []
+            cols[col] = (
+                fc.set_index("date")["mean"].reindex(ahead).to_numpy() if fc is not None else []
+            )
         future = pd.concat([past, pd.DataFrame(cols, index=ahead)])
     return train_X, future
 
 
-def _run_task(sid: str, y: pd.Series, name: str, model: Forecaster, folds: list[Fold],
-              X: pd.DataFrame | None, exog: str, vintages: object, x_model: str,
-              levels: tuple[float, ...], crps_paths: int, seed: int
-              ) -> tuple[pd.DataFrame, list[dict]]:
+def _run_task(
+    sid: str,
+    y: pd.Series,
+    name: str,
+    model: Forecaster,
+    folds: list[Fold],
+    X: pd.DataFrame | None,
+    exog: str,
+    vintages: object,
+    x_model: str,
+    levels: tuple[float, ...],
+    crps_paths: int,
+    seed: int,
+) -> tuple[pd.DataFrame, list[dict]]:
     rows, records = [], []
     fitted: Forecaster | None = None
     for fold in folds:
-        record = {"series_id": sid, "model": name, "cutoff": fold.cutoff, "refit": False,
-                  "fit_seconds": np.nan, "predict_seconds": np.nan, "error": ""}
+        record = {
+            "series_id": sid,
+            "model": name,
+            "cutoff": fold.cutoff,
+            "refit": False,
+            "fit_seconds": np.nan,
+            "predict_seconds": np.nan,
+            "error": "",
+        }
         try:
-            train = y.loc[fold.train_start:fold.cutoff]
-            train = train.loc[:train.last_valid_index()]
+            train = y.loc[fold.train_start : fold.cutoff]
+            train = train.loc[: train.last_valid_index()]
             end = fold.test[-1]
             train_X, future_X = _exog(X, fold, train.index, end, exog, vintages, x_model)
             start = time.perf_counter()
@@ -169,7 +199,7 @@ def _run_task(sid: str, y: pd.Series, name: str, model: Forecaster, folds: list[
             fc = fc[fc["date"].isin(fold.test)].reset_index(drop=True)
             if crps_paths:
                 paths = fitted.sample(steps, crps_paths, future_X, random_state=seed)
-                fc["crps"] = _crps(paths[:, -len(fold.test):], y.reindex(fold.test).to_numpy())
+                fc["crps"] = _crps(paths[:, -len(fold.test) :], y.reindex(fold.test).to_numpy())
             record["predict_seconds"] = time.perf_counter() - start
         except Exception as exc:
             record["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
@@ -207,8 +237,10 @@ def _backend(backend: str, n_jobs: int) -> Iterator[None]:
         from distributed import Client, LocalCluster, get_client
         from joblib import parallel_config
     except ImportError:
-        raise ImportError("backend='dask' needs the 'distributed' extra: "
-                          "pip install 'trade-forecast[distributed]'.") from None
+        raise ImportError(
+            "backend='dask' needs the 'distributed' extra: "
+            "pip install 'trade-forecast[distributed]'."
+        ) from None
     try:
         get_client()
         has_client = True
@@ -216,18 +248,30 @@ def _backend(backend: str, n_jobs: int) -> Iterator[None]:
         has_client = False
     with contextlib.ExitStack() as stack:
         if not has_client:  # run on a local cluster for the duration of this call
-            cluster = stack.enter_context(LocalCluster(
-                n_workers=max(n_jobs, 1), threads_per_worker=1, dashboard_address=":0"))
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=max(n_jobs, 1), threads_per_worker=1, dashboard_address=":0")
+            )
             stack.enter_context(Client(cluster))
         stack.enter_context(parallel_config(backend="dask"))
         yield
 
 
-def backtest(models: object, data: object, cv: Splitter, X: pd.DataFrame | None = None, *,
-             exog: str = "forecast", X_vintages: Mapping | Callable | None = None,
-             x_model: str = "naive", level: Sequence[float] = (80, 95), crps_paths: int = 0,
-             n_jobs: int = 1, backend: str = "loky", seed: int = 0,
-             progress: bool = False) -> BacktestResult:
+def backtest(
+    models: object,
+    data: object,
+    cv: Splitter,
+    X: pd.DataFrame | None = None,
+    *,
+    exog: str = "forecast",
+    X_vintages: Mapping | Callable | None = None,
+    x_model: str = "naive",
+    level: Sequence[float] = (80, 95),
+    crps_paths: int = 0,
+    n_jobs: int = 1,
+    backend: str = "loky",
+    seed: int = 0,
+    progress: bool = False,
+) -> BacktestResult:
     """Rolling-origin backtest of models over series.
 
     Parameters
@@ -266,17 +310,24 @@ def backtest(models: object, data: object, cv: Splitter, X: pd.DataFrame | None 
     BacktestResult
     """
     if exog not in EXOG_MODES:
-        raise ValueError(f"The 'exog' parameter of backtest must be one of "
-                         f"{', '.join(EXOG_MODES)}. Got {exog!r} instead.")
+        raise ValueError(
+            f"The 'exog' parameter of backtest must be one of "
+            f"{', '.join(EXOG_MODES)}. Got {exog!r} instead."
+        )
     if exog == "vintage" and X_vintages is None:
-        raise ValueError("exog='vintage' needs X_vintages: a mapping (or function) from "
-                         "cutoff to the table of X as known at that cutoff.")
+        raise ValueError(
+            "exog='vintage' needs X_vintages: a mapping (or function) from "
+            "cutoff to the table of X as known at that cutoff."
+        )
     if backend not in ("loky", "threading", "dask", "multiprocessing"):
-        raise ValueError("The 'backend' parameter of backtest must be 'loky', 'threading' or "
-                         f"'dask'. Got {backend!r} instead.")
+        raise ValueError(
+            "The 'backend' parameter of backtest must be 'loky', 'threading' or "
+            f"'dask'. Got {backend!r} instead."
+        )
     if not isinstance(cv, Splitter):
-        raise TypeError(f"The 'cv' parameter of backtest must be a Splitter. Got "
-                        f"{type(cv).__name__} instead.")
+        raise TypeError(
+            f"The 'cv' parameter of backtest must be a Splitter. Got {type(cv).__name__} instead."
+        )
     levels = check_levels(level)
     series = _as_series_dict(data)
     model_map = _as_models(models)
@@ -284,15 +335,32 @@ def backtest(models: object, data: object, cv: Splitter, X: pd.DataFrame | None 
     for sid, y in series.items():
         folds = cv.folds(y.index)
         for name, model in model_map.items():
-            tasks.append(delayed(_run_task)(sid, y, name, model, folds, X, exog, X_vintages,
-                                            x_model, levels, crps_paths, seed))
+            tasks.append(
+                delayed(_run_task)(
+                    sid,
+                    y,
+                    name,
+                    model,
+                    folds,
+                    X,
+                    exog,
+                    X_vintages,
+                    x_model,
+                    levels,
+                    crps_paths,
+                    seed,
+                )
+            )
     if backend != "dask":  # a cluster's size is its own; locally, more workers than CPUs
         cpus = os.cpu_count() or 1  # or tasks only cost start-up time and memory
         n_jobs = max(1, min(cpus if n_jobs < 0 else n_jobs, cpus, len(tasks)))
     frames, records = [], []
     with _backend(backend, n_jobs):
-        runner = Parallel(n_jobs=n_jobs, return_as="generator") if backend == "dask" else \
-            Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
+        runner = (
+            Parallel(n_jobs=n_jobs, return_as="generator")
+            if backend == "dask"
+            else Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
+        )
         results = runner(tasks)
         if progress:
             from tqdm.auto import tqdm

@@ -30,8 +30,9 @@ def best_models(frame: pd.DataFrame, metric: str = "mase") -> dict[str, str]:
     return {str(sid): str(g.iloc[0]["model"]) for sid, g in ranked.groupby("series_id")}
 
 
-def weights_from_scores(scores: pd.Series | dict[str, float], *, power: float = 1.0,
-                        top: int | None = None) -> dict[str, float]:
+def weights_from_scores(
+    scores: pd.Series | dict[str, float], *, power: float = 1.0, top: int | None = None
+) -> dict[str, float]:
     """Ensemble weights inversely proportional to a loss (e.g. each model's MASE).
 
     Parameters
@@ -54,7 +55,9 @@ def weights_from_scores(scores: pd.Series | dict[str, float], *, power: float = 
     if top is not None:
         s = s.iloc[:top]
     if s.empty:
-        raise ValueError("The 'scores' parameter of weights_from_scores has no finite, "
-                         "positive loss; check the backtest for failed folds.")
+        raise ValueError(
+            "The 'scores' parameter of weights_from_scores has no finite, "
+            "positive loss; check the backtest for failed folds."
+        )
     w = s ** -float(power)
     return (w / w.sum()).to_dict()

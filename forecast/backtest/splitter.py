@@ -64,25 +64,41 @@ class Splitter:
         for name in ("h", "step", "refit_every"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"The '{name}' parameter of Splitter must be a positive int. "
-                                 f"Got {value!r} instead.")
+                raise ValueError(
+                    f"The '{name}' parameter of Splitter must be a positive int. "
+                    f"Got {value!r} instead."
+                )
         if isinstance(self.gap, bool) or not isinstance(self.gap, int) or self.gap < 0:
-            raise ValueError("The 'gap' parameter of Splitter must be a non-negative int. "
-                             f"Got {self.gap!r} instead.")
+            raise ValueError(
+                "The 'gap' parameter of Splitter must be a non-negative int. "
+                f"Got {self.gap!r} instead."
+            )
         if (self.n_windows is None) == (self.start is None):
-            raise ValueError("Splitter needs exactly one of 'n_windows' and 'start'. Got "
-                             f"n_windows={self.n_windows!r}, start={self.start!r}.")
-        if self.n_windows is not None and (isinstance(self.n_windows, bool) or not isinstance(
-                self.n_windows, int) or self.n_windows < 1):
-            raise ValueError("The 'n_windows' parameter of Splitter must be a positive int. "
-                             f"Got {self.n_windows!r} instead.")
+            raise ValueError(
+                "Splitter needs exactly one of 'n_windows' and 'start'. Got "
+                f"n_windows={self.n_windows!r}, start={self.start!r}."
+            )
+        if self.n_windows is not None and (
+            isinstance(self.n_windows, bool)
+            or not isinstance(self.n_windows, int)
+            or self.n_windows < 1
+        ):
+            raise ValueError(
+                "The 'n_windows' parameter of Splitter must be a positive int. "
+                f"Got {self.n_windows!r} instead."
+            )
         if self.window not in ("expanding", "sliding"):
-            raise ValueError("The 'window' parameter of Splitter must be 'expanding' or "
-                             f"'sliding'. Got {self.window!r} instead.")
-        if self.window == "sliding" and (not isinstance(self.window_length, int)
-                                         or self.window_length < 2):
-            raise ValueError("A sliding Splitter needs 'window_length', an int of at least 2. "
-                             f"Got {self.window_length!r} instead.")
+            raise ValueError(
+                "The 'window' parameter of Splitter must be 'expanding' or "
+                f"'sliding'. Got {self.window!r} instead."
+            )
+        if self.window == "sliding" and (
+            not isinstance(self.window_length, int) or self.window_length < 2
+        ):
+            raise ValueError(
+                "A sliding Splitter needs 'window_length', an int of at least 2. "
+                f"Got {self.window_length!r} instead."
+            )
 
     def cutoffs(self, index: pd.PeriodIndex) -> list[pd.Period]:
         """The cutoffs of all folds on ``index`` (a regular PeriodIndex)."""
@@ -92,14 +108,18 @@ class Splitter:
         else:
             first = index.get_indexer([pd.Period(self.start, freq=index.freq)])[0]
             if first < 0:
-                raise ValueError(f"The 'start' parameter of Splitter ({self.start}) is not a "
-                                 f"period of the data ({index[0]} to {index[-1]}).")
+                raise ValueError(
+                    f"The 'start' parameter of Splitter ({self.start}) is not a "
+                    f"period of the data ({index[0]} to {index[-1]})."
+                )
             positions = list(range(first, last + 1, self.step))
         positions = [p for p in positions if p >= 1]
         if not positions:
-            raise ValueError(f"The data ({len(index)} periods) are too short for a backtest "
-                             f"with h={self.h} and gap={self.gap}; use fewer windows or a "
-                             "shorter horizon.")
+            raise ValueError(
+                f"The data ({len(index)} periods) are too short for a backtest "
+                f"with h={self.h} and gap={self.gap}; use fewer windows or a "
+                "shorter horizon."
+            )
         return [index[p] for p in positions]
 
     def folds(self, index: pd.PeriodIndex) -> list[Fold]:

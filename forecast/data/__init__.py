@@ -24,13 +24,29 @@ from forecast.data.read import read_table
 from forecast.data.series import gaps, resample, select, series_ids, split, summarize, to_frame
 from forecast.data.validate import COLUMNS, FLOWS, KEY, canonicalize
 
-__all__ = ["COLUMNS", "FLOWS", "KEY", "calendar_features", "from_frame", "gaps",
-           "lunar_new_year", "lunar_new_year_days", "read_csv", "resample", "select",
-           "series_ids", "split", "summarize", "to_frame", "working_days"]
+__all__ = [
+    "COLUMNS",
+    "FLOWS",
+    "KEY",
+    "calendar_features",
+    "from_frame",
+    "gaps",
+    "lunar_new_year",
+    "lunar_new_year_days",
+    "read_csv",
+    "resample",
+    "select",
+    "series_ids",
+    "split",
+    "summarize",
+    "to_frame",
+    "working_days",
+]
 
 
-def read_csv(path: str | PathLike[str], *, unit: str = "",
-             extra_columns: str = "error") -> pd.DataFrame:
+def read_csv(
+    path: str | PathLike[str], *, unit: str = "", extra_columns: str = "error"
+) -> pd.DataFrame:
     """Read and validate a trade CSV into the canonical tidy frame.
 
     Parameters
@@ -58,15 +74,18 @@ def read_csv(path: str | PathLike[str], *, unit: str = "",
     return canonicalize(table, where, unit=unit, extra_columns=extra_columns)
 
 
-def from_frame(frame: pd.DataFrame, *, name: str = "Frame", unit: str = "",
-               extra_columns: str = "error") -> pd.DataFrame:
+def from_frame(
+    frame: pd.DataFrame, *, name: str = "Frame", unit: str = "", extra_columns: str = "error"
+) -> pd.DataFrame:
     """Validate an in-memory frame in any accepted layout (see :func:`read_csv`).
 
     Row numbers in messages count data rows from 1.
     """
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError("The 'frame' parameter of from_frame must be a pandas DataFrame. "
-                        f"Got {type(frame).__name__} instead.")
+        raise TypeError(
+            "The 'frame' parameter of from_frame must be a pandas DataFrame. "
+            f"Got {type(frame).__name__} instead."
+        )
     table = frame.drop(columns=["series_id"], errors="ignore").astype(str)
     table = table.replace({"nan": "", "NaT": "", "None": ""})
     if "date" in table and pd.api.types.is_datetime64_any_dtype(frame["date"]):

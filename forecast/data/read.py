@@ -106,8 +106,10 @@ def read_table(path: str | PathLike[str]) -> tuple[pd.DataFrame, str]:
         ) from None
 
     if header is None:
-        raise DataError(f"{where} has no header row (only quotes or delimiters). Export it "
-                        "again with a header row and values.")
+        raise DataError(
+            f"{where} has no header row (only quotes or delimiters). Export it "
+            "again with a header row and values."
+        )
     if "" in header:
         raise DataError(
             f"{where}, line {header_line}: column {header.index('') + 1} of the header has "

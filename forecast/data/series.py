@@ -33,9 +33,15 @@ def _regular(rows: pd.DataFrame, sid: str) -> pd.Series:
     return values
 
 
-def select(frame: pd.DataFrame, series_id: str | None = None, *,
-           reporter: str | None = None, partner: str | None = None,
-           flow: str | None = None, product: str | None = None) -> pd.Series:
+def select(
+    frame: pd.DataFrame,
+    series_id: str | None = None,
+    *,
+    reporter: str | None = None,
+    partner: str | None = None,
+    flow: str | None = None,
+    product: str | None = None,
+) -> pd.Series:
     """Pick one series from a tidy frame as a regular float series.
 
     Parameters
@@ -61,15 +67,20 @@ def select(frame: pd.DataFrame, series_id: str | None = None, *,
     mask = pd.Series(True, index=frame.index)
     if series_id is not None:
         mask &= frame["series_id"] == series_id
-    for col, want in (("reporter", reporter), ("partner", partner), ("flow", flow),
-                      ("product", product)):
+    for col, want in (
+        ("reporter", reporter),
+        ("partner", partner),
+        ("flow", flow),
+        ("product", product),
+    ):
         if want is not None:
             mask &= frame[col] == want
     found = series_ids(frame.loc[mask])
     if not found:
         raise DataError(
             f"No series matches {series_id or ''} {reporter or ''} {partner or ''} "
-            f"{flow or ''} {product or ''}".rstrip() + ". Available: "
+            f"{flow or ''} {product or ''}".rstrip()
+            + ". Available: "
             f"{shorten(series_ids(frame), 8)}."
         )
     if len(found) > 1:
@@ -82,8 +93,15 @@ def split(frame: pd.DataFrame) -> dict[str, pd.Series]:
     return {sid: _regular(rows, sid) for sid, rows in frame.groupby("series_id", sort=False)}
 
 
-def to_frame(series: pd.Series, *, reporter: str, partner: str, flow: str,
-             product: str = "total", unit: str = "") -> pd.DataFrame:
+def to_frame(
+    series: pd.Series,
+    *,
+    reporter: str,
+    partner: str,
+    flow: str,
+    product: str = "total",
+    unit: str = "",
+) -> pd.DataFrame:
     """Turn a regular series back into canonical tidy rows (missing periods dropped).
 
     Parameters
@@ -100,13 +118,23 @@ def to_frame(series: pd.Series, *, reporter: str, partner: str, flow: str,
     """
     s = series.dropna()
     freq = s.index.freqstr[0]
-    return pd.DataFrame({
-        "series_id": f"{reporter}/{partner}/{flow}/{product}", "reporter": reporter,
-        "partner": partner, "flow": flow, "product": product,
-        "date": s.index.to_timestamp(how="start"), "value": s.to_numpy(dtype=float),
-        "unit": unit or series.attrs.get("unit", ""), "adjustment": "", "source": "",
-        "mirror_of": "", "note": "", "frequency": "Y" if freq == "Y" else freq,
-    })
+    return pd.DataFrame(
+        {
+            "series_id": f"{reporter}/{partner}/{flow}/{product}",
+            "reporter": reporter,
+            "partner": partner,
+            "flow": flow,
+            "product": product,
+            "date": s.index.to_timestamp(how="start"),
+            "value": s.to_numpy(dtype=float),
+            "unit": unit or series.attrs.get("unit", ""),
+            "adjustment": "",
+            "source": "",
+            "mirror_of": "",
+            "note": "",
+            "frequency": "Y" if freq == "Y" else freq,
+        }
+    )
 
 
 def gaps(series: pd.Series) -> list[tuple[pd.Period, pd.Period]]:
@@ -147,13 +175,20 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     for sid, series in split(frame).items():
         first = frame.loc[frame["series_id"] == sid].iloc[0]
         runs = gaps(series)
-        rows.append({
-            "series_id": sid, "frequency": _NAMES[series.index.freqstr[0]],
-            "start": str(series.index[0]), "end": str(series.index[-1]),
-            "n_obs": int(series.notna().sum()), "n_missing": int(series.isna().sum()),
-            "gaps": _fmt_gaps(runs), "unit": first["unit"],
-            "adjustment": first["adjustment"], "mirror_of": first["mirror_of"],
-        })
+        rows.append(
+            {
+                "series_id": sid,
+                "frequency": _NAMES[series.index.freqstr[0]],
+                "start": str(series.index[0]),
+                "end": str(series.index[-1]),
+                "n_obs": int(series.notna().sum()),
+                "n_missing": int(series.isna().sum()),
+                "gaps": _fmt_gaps(runs),
+                "unit": first["unit"],
+                "adjustment": first["adjustment"],
+                "mirror_of": first["mirror_of"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -181,15 +216,21 @@ def resample(series: pd.Series, to: str, *, incomplete: str = "drop") -> pd.Seri
         For an unknown target, a target not lower than the source, or a bad ``incomplete``.
     """
     if not isinstance(series.index, pd.PeriodIndex):
-        raise TypeError("The 'series' parameter of resample must have a PeriodIndex. "
-                        f"Got {type(series.index).__name__} instead; use forecast.data.select.")
+        raise TypeError(
+            "The 'series' parameter of resample must have a PeriodIndex. "
+            f"Got {type(series.index).__name__} instead; use forecast.data.select."
+        )
     source = series.index.freqstr[0]
     if to not in _ORDER or _ORDER[to] <= _ORDER[source]:
-        raise ValueError(f"The 'to' parameter of resample must be a frequency lower than "
-                         f"{source!r} ('Q' or 'Y'). Got {to!r} instead.")
+        raise ValueError(
+            f"The 'to' parameter of resample must be a frequency lower than "
+            f"{source!r} ('Q' or 'Y'). Got {to!r} instead."
+        )
     if incomplete not in ("drop", "nan"):
-        raise ValueError("The 'incomplete' parameter of resample must be 'drop' or 'nan'. "
-                         f"Got {incomplete!r} instead.")
+        raise ValueError(
+            "The 'incomplete' parameter of resample must be 'drop' or 'nan'. "
+            f"Got {incomplete!r} instead."
+        )
     per = {("M", "Q"): 3, ("M", "Y"): 12, ("Q", "Y"): 4}[(source, to)]
     target = series.index.asfreq(to)
     grouped = series.groupby(target)

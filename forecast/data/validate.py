@@ -24,8 +24,19 @@ OPTIONAL = ("adjustment", "source", "mirror_of", "note", "frequency")
 COLUMNS = ("series_id", *KEY, "date", "value", "unit", *OPTIONAL)
 FLOWS = ("exports", "imports", "balance", "indicator", "unspecified")
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", ".", "..", "-"})
-_FREQ_NAMES = {"m": "M", "monthly": "M", "month": "M", "q": "Q", "quarterly": "Q",
-               "quarter": "Q", "y": "Y", "a": "Y", "annual": "Y", "yearly": "Y", "year": "Y"}
+_FREQ_NAMES = {
+    "m": "M",
+    "monthly": "M",
+    "month": "M",
+    "q": "Q",
+    "quarterly": "Q",
+    "quarter": "Q",
+    "y": "Y",
+    "a": "Y",
+    "annual": "Y",
+    "yearly": "Y",
+    "year": "Y",
+}
 _STEP = {"M": 1, "Q": 3, "Y": 12}
 _QUARTER = re.compile(r"^(\d{4})[- ]?[Qq]([1-4])$")
 _ISO = r"(1[89]|2[01])\d\d(-\d\d(-\d\d([ T]\d\d:\d\d(:\d\d)?)?)?)?"
@@ -62,10 +73,13 @@ def _layout(table: pd.DataFrame, where: str) -> str:
 def _from_long(table: pd.DataFrame, where: str, unit: str) -> pd.DataFrame:
     extra = set(table.columns) - {*_LONG, "_line", *OPTIONAL}
     if extra:
-        raise DataError(f"{where}: unknown column(s) {shorten(sorted(extra))} in the long "
-                        "layout (unique_id, ds, y). Remove them.")
-    out = pd.DataFrame({"date": table["ds"], "value": table["y"], "unit": unit,
-                        "_line": table["_line"]})
+        raise DataError(
+            f"{where}: unknown column(s) {shorten(sorted(extra))} in the long "
+            "layout (unique_id, ds, y). Remove them."
+        )
+    out = pd.DataFrame(
+        {"date": table["ds"], "value": table["y"], "unit": unit, "_line": table["_line"]}
+    )
     ids = table["unique_id"].astype(str)
     parts = ids.str.split("/", expand=True).reindex(columns=range(4)).astype(object)
     parts = parts.where(parts.notna(), "").astype(str)
@@ -91,8 +105,13 @@ def _parse_dates(table: pd.DataFrame, where: str) -> pd.Series:
     text = table["date"].astype(str).str.strip()
     quarter = text.str.extract(_QUARTER)
     is_q = quarter[0].notna()
-    text = text.where(~is_q, quarter[0] + "-" + ((quarter[1].astype(float) - 1) * 3 + 1)
-                      .map(lambda m: f"{int(m):02d}" if m == m else "") + "-01")
+    text = text.where(
+        ~is_q,
+        quarter[0]
+        + "-"
+        + ((quarter[1].astype(float) - 1) * 3 + 1).map(lambda m: f"{int(m):02d}" if m == m else "")
+        + "-01",
+    )
     shaped = text.str.fullmatch(_ISO)
     dates = pd.to_datetime(text.where(shaped), format="ISO8601", errors="coerce")
     bad = dates.isna()
@@ -122,8 +141,11 @@ def _parse_values(table: pd.DataFrame, where: str) -> pd.Series:
     bad = numbers.isna() & ~missing
     if bad.any():
         examples = shorten(repr(v) for v in text[bad].head(3))
-        hint = (" Remove thousands separators and units ('1,234' -> 1234)."
-                if text[bad].str.contains(r"\d", regex=True).any() else "")
+        hint = (
+            " Remove thousands separators and units ('1,234' -> 1234)."
+            if text[bad].str.contains(r"\d", regex=True).any()
+            else ""
+        )
         raise DataError(
             f"{_at(where, table, bad)}: non-numeric value(s) {examples}.{hint} Leave a "
             "missing value empty (or NA); never write 0 for missing."
@@ -143,11 +165,15 @@ def _frequency(months: np.ndarray, declared: str | None, sid: str, where: str) -
     month_of_year = months % 12
     if declared is not None:
         if declared == "Y" and (month_of_year != 0).any():
-            raise DataError(f"{where}, series '{sid}': frequency is annual but some dates are "
-                            "not January 1. Date annual values YYYY-01-01.")
+            raise DataError(
+                f"{where}, series '{sid}': frequency is annual but some dates are "
+                "not January 1. Date annual values YYYY-01-01."
+            )
         if declared == "Q" and (month_of_year % 3 != 0).any():
-            raise DataError(f"{where}, series '{sid}': frequency is quarterly but some dates "
-                            "are not quarter starts (Jan, Apr, Jul, Oct 1).")
+            raise DataError(
+                f"{where}, series '{sid}': frequency is quarterly but some dates "
+                "are not quarter starts (Jan, Apr, Jul, Oct 1)."
+            )
         return declared
     months = np.sort(months)  # inference must not depend on the order of the rows
     month_of_year = months % 12
@@ -170,8 +196,10 @@ def _frequency(months: np.ndarray, declared: str | None, sid: str, where: str) -
         )
     # Likewise four quarter starts three months apart (a year of quarterly observations)
     # beside month-to-month steps: the series changes frequency.
-    quarterly = [(diffs[i:i + 3] == 3).all() and (month_of_year[i:i + 4] % 3 == 0).all()
-                 for i in range(len(diffs) - 2)]
+    quarterly = [
+        (diffs[i : i + 3] == 3).all() and (month_of_year[i : i + 4] % 3 == 0).all()
+        for i in range(len(diffs) - 2)
+    ]
     if any(quarterly) and (diffs == 1).any():
         raise DataError(
             f"{where}, series '{sid}': mixed frequencies, a run of quarterly dates alongside "
@@ -206,13 +234,17 @@ def _check_series(df: pd.DataFrame, where: str, table: pd.DataFrame) -> pd.Serie
             names = [n for n in declared.loc[idx].unique() if n]
             unknown = [n for n in names if n not in _FREQ_NAMES]
             if unknown:
-                raise DataError(f"{where}, series '{sid}': unknown frequency {unknown[0]!r}. "
-                                "Use monthly, quarterly or annual.")
+                raise DataError(
+                    f"{where}, series '{sid}': unknown frequency {unknown[0]!r}. "
+                    "Use monthly, quarterly or annual."
+                )
             codes = {_FREQ_NAMES[n] for n in names}
             if len(codes) > 1:
-                raise DataError(f"{where}, series '{sid}': mixed frequencies "
-                                f"({', '.join(sorted(codes))}). Split it into one series "
-                                "per frequency.")
+                raise DataError(
+                    f"{where}, series '{sid}': mixed frequencies "
+                    f"({', '.join(sorted(codes))}). Split it into one series "
+                    "per frequency."
+                )
             decl = codes.pop() if codes else None
         dates = df.loc[idx, "date"]
         months = (dates.dt.year * 12 + dates.dt.month - 1).to_numpy()
@@ -220,8 +252,9 @@ def _check_series(df: pd.DataFrame, where: str, table: pd.DataFrame) -> pd.Serie
     return df["series_id"].map(freqs)
 
 
-def canonicalize(table: pd.DataFrame, where: str = "Data", *, unit: str = "",
-                 extra_columns: str = "error") -> pd.DataFrame:
+def canonicalize(
+    table: pd.DataFrame, where: str = "Data", *, unit: str = "", extra_columns: str = "error"
+) -> pd.DataFrame:
     """Validate a table of strings and return the canonical tidy frame.
 
     Parameters
@@ -247,17 +280,23 @@ def canonicalize(table: pd.DataFrame, where: str = "Data", *, unit: str = "",
         For any of the problems listed in the module documentation.
     """
     if extra_columns not in ("error", "ignore"):
-        raise ValueError("The 'extra_columns' parameter must be 'error' or 'ignore'. "
-                         f"Got {extra_columns!r} instead.")
+        raise ValueError(
+            "The 'extra_columns' parameter must be 'error' or 'ignore'. "
+            f"Got {extra_columns!r} instead."
+        )
     table = table.copy()
     known = {*REQUIRED, *OPTIONAL, *_LONG, *_DATE_NAMES}
     # Known names match case-insensitively; others (wide-layout series ids) keep their case.
-    table.columns = [str(c).strip().lower() if str(c).strip().lower() in known
-                     else str(c).strip() for c in table.columns]
+    table.columns = [
+        str(c).strip().lower() if str(c).strip().lower() in known else str(c).strip()
+        for c in table.columns
+    ]
     if table.columns.duplicated().any():
         dup = sorted(set(table.columns[table.columns.duplicated()]))
-        raise DataError(f"{where}: the header repeats column(s) {shorten(dup)} (names are "
-                        "case-insensitive). Keep one column of each name.")
+        raise DataError(
+            f"{where}: the header repeats column(s) {shorten(dup)} (names are "
+            "case-insensitive). Keep one column of each name."
+        )
     if "_line" not in table:
         table["_line"] = np.arange(len(table)) + 1
     if table.empty:
@@ -288,15 +327,19 @@ def canonicalize(table: pd.DataFrame, where: str = "Data", *, unit: str = "",
     for col in ("reporter", "partner", "product"):
         empty = table[col].eq("") & table["flow"].ne("unspecified")
         if empty.any():
-            raise DataError(f"{_at(where, table, empty)}: empty '{col}'. Every row needs a "
-                            f"{col} (e.g. 'World' or 'total').")
+            raise DataError(
+                f"{_at(where, table, empty)}: empty '{col}'. Every row needs a "
+                f"{col} (e.g. 'World' or 'total')."
+            )
         # Ids join the key with '/', so ('A/B', 'C') and ('A', 'B/C') would be one series.
         slash = table[col].str.contains("/", regex=False) & table["flow"].ne("unspecified")
         if slash.any():
-            raise DataError(f"{_at(where, table, slash)}: '{col}' "
-                            f"{table.loc[slash, col].iloc[0]!r} contains '/', which joins the "
-                            "parts of a series id. Write it another way (e.g. 'Bosnia and "
-                            "Herzegovina', 'A-B').")
+            raise DataError(
+                f"{_at(where, table, slash)}: '{col}' "
+                f"{table.loc[slash, col].iloc[0]!r} contains '/', which joins the "
+                "parts of a series id. Write it another way (e.g. 'Bosnia and "
+                "Herzegovina', 'A-B')."
+            )
     table["date"] = _parse_dates(table, where)
     table["value"] = _parse_values(table, where)
     negative = table["flow"].isin(["exports", "imports"]) & (table["value"] < 0)

@@ -24,13 +24,34 @@ from forecast.models.structural import Structural
 from forecast.models.theta import Theta
 from forecast.models.var import PairVAR
 
-__all__ = ["AutoARIMA", "AutoETS", "AutoTheta", "Drift", "Ensemble", "Forecaster", "LagRegressor",
-           "Naive", "PairVAR", "SeasonalNaive", "Structural", "Theta", "available", "get"]
+__all__ = [
+    "AutoARIMA",
+    "AutoETS",
+    "AutoTheta",
+    "Drift",
+    "Ensemble",
+    "Forecaster",
+    "LagRegressor",
+    "Naive",
+    "PairVAR",
+    "SeasonalNaive",
+    "Structural",
+    "Theta",
+    "available",
+    "get",
+]
 
 _REGISTRY: dict[str, type[Forecaster]] = {
-    "naive": Naive, "snaive": SeasonalNaive, "drift": Drift, "ets": AutoETS,
-    "arima": AutoARIMA, "theta": Theta, "autotheta": AutoTheta, "structural": Structural,
-    "lagreg": LagRegressor, "ensemble": Ensemble,
+    "naive": Naive,
+    "snaive": SeasonalNaive,
+    "drift": Drift,
+    "ets": AutoETS,
+    "arima": AutoARIMA,
+    "theta": Theta,
+    "autotheta": AutoTheta,
+    "structural": Structural,
+    "lagreg": LagRegressor,
+    "ensemble": Ensemble,
 }
 
 
@@ -60,8 +81,10 @@ def get(name: str, **params: object) -> Forecaster:
     valid = cls._get_param_names()
     unknown = [p for p in params if p not in valid]
     if unknown:
-        raise ValueError(f"Unknown parameter(s) {', '.join(unknown)} for model {name!r}. "
-                         f"It takes: {', '.join(valid)}.")
+        raise ValueError(
+            f"Unknown parameter(s) {', '.join(unknown)} for model {name!r}. "
+            f"It takes: {', '.join(valid)}."
+        )
     hints = typing.get_type_hints(cls.__init__)
     for key, value in params.items():
         _check_type(cls.__name__, key, value, hints.get(key))
@@ -90,5 +113,7 @@ def _check_type(model: str, key: str, value: object, hint: object) -> None:
     if None in verdicts or any(verdicts):
         return
     names = " or ".join("None" if k is type(None) else k.__name__ for k in options)
-    raise ValueError(f"The '{key}' parameter of {model} must be {names}. Got "
-                     f"{value!r} ({type(value).__name__}) instead.")
+    raise ValueError(
+        f"The '{key}' parameter of {model} must be {names}. Got "
+        f"{value!r} ({type(value).__name__}) instead."
+    )

@@ -28,22 +28,25 @@ def paths_from_simulation(sim: object, h: int, n_paths: int) -> np.ndarray:
     return np.asarray(sim, dtype=float).reshape(h, n_paths).T
 
 
-def state_space_forecast(results: object, h: int, X: np.ndarray | None
-                         ) -> tuple[np.ndarray, np.ndarray]:
+def state_space_forecast(
+    results: object, h: int, X: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian forecast mean and standard deviation of a statsmodels state-space fit."""
     fc = quiet(results.get_forecast, h, exog=X)
     return np.asarray(fc.predicted_mean, float), np.sqrt(np.asarray(fc.var_pred_mean, float))
 
 
-def state_space_sample(results: object, h: int, n_paths: int, X: np.ndarray | None,
-                       rng: np.random.Generator) -> np.ndarray:
+def state_space_sample(
+    results: object, h: int, n_paths: int, X: np.ndarray | None, rng: np.random.Generator
+) -> np.ndarray:
     """Paths simulated from the end of a statsmodels state-space fit, shape (n_paths, h)."""
     sim = quiet(results.simulate, h, repetitions=n_paths, anchor="end", exog=X, rng=rng)
     return paths_from_simulation(sim, h, n_paths)
 
 
-def state_space_tail(results: object, build: Callable[[np.ndarray, np.ndarray | None, int], object]
-                     ) -> object:
+def state_space_tail(
+    results: object, build: Callable[[np.ndarray, np.ndarray | None, int], object]
+) -> object:
     """A filter over the last observation only, started from the full fit's state.
 
     The Kalman filter is sequential: started from the predicted state (and covariance)
@@ -56,8 +59,10 @@ def state_space_tail(results: object, build: Callable[[np.ndarray, np.ndarray | 
     n = model.nobs
     exog = None if model.exog is None else np.asarray(model.exog)[-1:]
     tail = build(np.asarray(model.endog)[-1:], exog, n - 1)
-    tail.ssm.initialize_known(np.asarray(results.predicted_state)[:, n - 1],
-                              np.asarray(results.predicted_state_cov)[:, :, n - 1])
+    tail.ssm.initialize_known(
+        np.asarray(results.predicted_state)[:, n - 1],
+        np.asarray(results.predicted_state_cov)[:, :, n - 1],
+    )
     out = quiet(tail.filter, np.asarray(results.params))
     # Cython filter objects cached on the model are rebuilt on demand; pickled, they are
     # two thirds of a compact artifact

@@ -111,10 +111,21 @@ class AutoARIMA(Forecaster):
     uses_exog = True
     min_obs = 6
 
-    def __init__(self, season_length: int | None = None, max_p: int = 5, max_q: int = 5,
-                 max_P: int = 2, max_Q: int = 2, max_order: int = 5, d: int | None = None,
-                 D: int | None = None, seasonal: bool = True, exact_candidates: int = 1,
-                 transform: str | None = None, boxcox_lambda: float | None = None):
+    def __init__(
+        self,
+        season_length: int | None = None,
+        max_p: int = 5,
+        max_q: int = 5,
+        max_P: int = 2,
+        max_Q: int = 2,
+        max_order: int = 5,
+        d: int | None = None,
+        D: int | None = None,
+        seasonal: bool = True,
+        exact_candidates: int = 1,
+        transform: str | None = None,
+        boxcox_lambda: float | None = None,
+    ):
         self.season_length = season_length
         self.max_p = max_p
         self.max_q = max_q
@@ -134,17 +145,22 @@ class AutoARIMA(Forecaster):
         # SARIMAX adds the trend to the differenced series, so "c" is the mean when
         # d + D = 0 and the drift when d + D = 1 ("t" there would be a quadratic trend)
         trend = "c" if const else None
-        return SARIMAX(y, exog=X, order=(p, self.d_, q),
-                       seasonal_order=(P, self.D_, Q, m) if m > 1 else (0, 0, 0, 0),
-                       trend=trend, trend_offset=trend_offset,
-                       # a one-row tail (compact) has exog that looks like a constant
-                       validate_specification=len(y) > 1)
+        return SARIMAX(
+            y,
+            exog=X,
+            order=(p, self.d_, q),
+            seasonal_order=(P, self.D_, Q, m) if m > 1 else (0, 0, 0, 0),
+            trend=trend,
+            trend_offset=trend_offset,
+            # a one-row tail (compact) has exog that looks like a constant
+            validate_specification=len(y) > 1,
+        )
 
     def _polys(self, params: np.ndarray, order: Order) -> tuple[np.ndarray, np.ndarray]:
         p, q, P, Q, _ = order
         m = self.m_
-        phi, theta = params[:p], params[p:p + q]
-        sphi, stheta = params[p + q:p + q + P], params[p + q + P:p + q + P + Q]
+        phi, theta = params[:p], params[p : p + q]
+        sphi, stheta = params[p + q : p + q + P], params[p + q + P : p + q + P + Q]
         ar = np.r_[1.0, -phi]
         ma = np.r_[1.0, theta]
         sar = np.zeros(P * m + 1)
@@ -183,8 +199,11 @@ class AutoARIMA(Forecaster):
         if not np.isfinite(sse) or sse <= 0:
             return np.inf, fit.x
         ar, ma = self._polys(fit.x[:k_arma], order)
-        roots_ok = all(np.all(np.abs(np.roots(poly[::-1])) > 1.01)
-                       for poly in (ar, ma) if len(poly) > 1 and np.any(poly[1:]))
+        roots_ok = all(
+            np.all(np.abs(np.roots(poly[::-1])) > 1.01)
+            for poly in (ar, ma)
+            if len(poly) > 1 and np.any(poly[1:])
+        )
         if not roots_ok:
             return np.inf, fit.x
         # every order is scored on the same number of differenced points (R's nstar): a
@@ -204,12 +223,12 @@ class AutoARIMA(Forecaster):
     def _differenced(self, y: np.ndarray, X: np.ndarray | None) -> np.ndarray:
         w = y
         if self.D_:
-            w = w[self.m_:] - w[:-self.m_]
+            w = w[self.m_ :] - w[: -self.m_]
         w = np.diff(w, n=self.d_) if self.d_ else w
         if X is not None:
             xd = X
             if self.D_:
-                xd = xd[self.m_:] - xd[:-self.m_]
+                xd = xd[self.m_ :] - xd[: -self.m_]
             xd = np.diff(xd, n=self.d_, axis=0) if self.d_ else xd
             beta, *_ = np.linalg.lstsq(xd, w - w.mean(), rcond=None)
             w = w - xd @ beta
@@ -221,9 +240,12 @@ class AutoARIMA(Forecaster):
             return None
         p, q, P, Q, _ = order
         m = self.m_
-        names = ([f"ar.L{i}" for i in range(1, p + 1)] + [f"ma.L{i}" for i in range(1, q + 1)]
-                 + [f"ar.S.L{m * i}" for i in range(1, P + 1)]
-                 + [f"ma.S.L{m * i}" for i in range(1, Q + 1)])
+        names = (
+            [f"ar.L{i}" for i in range(1, p + 1)]
+            + [f"ma.L{i}" for i in range(1, q + 1)]
+            + [f"ar.S.L{m * i}" for i in range(1, P + 1)]
+            + [f"ma.S.L{m * i}" for i in range(1, Q + 1)]
+        )
         start = np.array(quiet(lambda: model.start_params), dtype=float)
         for name, value in zip(names, params, strict=False):
             if name in model.param_names:
@@ -242,9 +264,20 @@ class AutoARIMA(Forecaster):
 
     def _neighbours(self, order: Order) -> list[Order]:
         p, q, P, Q, c = order
-        steps = [(1, 0, 0, 0), (-1, 0, 0, 0), (0, 1, 0, 0), (0, -1, 0, 0), (1, 1, 0, 0),
-                 (-1, -1, 0, 0), (0, 0, 1, 0), (0, 0, -1, 0), (0, 0, 0, 1), (0, 0, 0, -1),
-                 (0, 0, 1, 1), (0, 0, -1, -1)]
+        steps = [
+            (1, 0, 0, 0),
+            (-1, 0, 0, 0),
+            (0, 1, 0, 0),
+            (0, -1, 0, 0),
+            (1, 1, 0, 0),
+            (-1, -1, 0, 0),
+            (0, 0, 1, 0),
+            (0, 0, -1, 0),
+            (0, 0, 0, 1),
+            (0, 0, 0, -1),
+            (0, 0, 1, 1),
+            (0, 0, -1, -1),
+        ]
         out = [(p + a, q + b, P + e, Q + f, c) for a, b, e, f in steps]
         out.append((p, q, P, Q, not c))
         return [o for o in out if self._admissible(o)]
@@ -252,23 +285,29 @@ class AutoARIMA(Forecaster):
     def _fit(self, y, X):
         k = self.exact_candidates
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError("The 'exact_candidates' parameter of AutoARIMA must be an "
-                             f"integer >= 1. Got {k!r} instead.")
+            raise ValueError(
+                "The 'exact_candidates' parameter of AutoARIMA must be an "
+                f"integer >= 1. Got {k!r} instead."
+            )
         m = self.season_length_ if self.seasonal else 1
         self.m_ = m if m > 1 and len(y) >= 3 * m else 1
         if self.D is not None:
             self.D_ = int(self.D) if self.m_ > 1 else 0
         else:
             self.D_ = int(self.m_ > 1 and seasonal_strength(y, self.m_) > 0.64)
-        base = y[self.m_:] - y[:-self.m_] if self.D_ else y
+        base = y[self.m_ :] - y[: -self.m_] if self.D_ else y
         self.d_ = int(self.d) if self.d is not None else ndiffs(base)
         self.n_candidates_ = 0
         self.css_params_: dict[Order, np.ndarray] = {}
         self.w_ = self._differenced(y, X)
         const = self.d_ + self.D_ < 2
         seasonal = self.m_ > 1
-        starts = [(2, 2, int(seasonal), int(seasonal), const), (0, 0, 0, 0, const),
-                  (1, 0, int(seasonal), 0, const), (0, 1, 0, int(seasonal), const)]
+        starts = [
+            (2, 2, int(seasonal), int(seasonal), const),
+            (0, 0, 0, 0, const),
+            (1, 0, int(seasonal), 0, const),
+            (0, 1, 0, int(seasonal), const),
+        ]
         scores: dict[Order, float] = {}
         for order in starts:
             if self._admissible(order) and order not in scores:
@@ -289,7 +328,8 @@ class AutoARIMA(Forecaster):
         fits, fallback = [], None
         for tried, order in enumerate(ranked):
             if len(fits) == self.exact_candidates or (
-                    tried >= self.exact_candidates + 4 and (fits or fallback)):
+                tried >= self.exact_candidates + 4 and (fits or fallback)
+            ):
                 break
             model = self._model(y, X, order)
             try:
@@ -308,8 +348,7 @@ class AutoARIMA(Forecaster):
         _aicc, self.order_, self.results_ = min(fits, key=lambda f: f[0])
         p, q, P, Q, c = self.order_
         seas = f"({P},{self.D_},{Q})[{self.m_}]" if self.m_ > 1 else ""
-        drift = " with drift" if c and self.d_ + self.D_ == 1 else (
-            " with mean" if c else "")
+        drift = " with drift" if c and self.d_ + self.D_ == 1 else (" with mean" if c else "")
         self.spec_ = f"ARIMA({p},{self.d_},{q}){seas}{drift}"
 
     def _update(self, y, X):
@@ -318,7 +357,8 @@ class AutoARIMA(Forecaster):
 
     def _compact(self):
         self.results_ = state_space_tail(
-            self.results_, lambda e, x, shift: self._model(e, x, self.order_, 1 + shift))
+            self.results_, lambda e, x, shift: self._model(e, x, self.order_, 1 + shift)
+        )
         self.w_, self.css_params_ = None, {}
 
     def _forecast(self, h, X):

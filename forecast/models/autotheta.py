@@ -67,8 +67,8 @@ def _design(y: np.ndarray, alpha: float, a: np.ndarray, b: np.ndarray):
     smoothed = lfilter([alpha], [1, -beta], y)  # the level with l0 = 0
     i = np.arange(_BURN_IN, n)
     r = y[i] - smoothed[i - 1]
-    c = beta ** i
-    g = a[i - 1] * beta ** i + b[i - 1] * (1 - beta ** (i + 1)) / alpha
+    c = beta**i
+    g = a[i - 1] * beta**i + b[i - 1] * (1 - beta ** (i + 1)) / alpha
     return r, c, g
 
 
@@ -117,9 +117,15 @@ class AutoTheta(Forecaster):
     name = "autotheta"
     min_obs = _BURN_IN + 3
 
-    def __init__(self, variant: str = "auto", alpha_bounds: tuple[float, float] = (0.1, 0.99),
-                 deseasonalize: bool | None = None, season_length: int | None = None,
-                 transform: str | None = None, boxcox_lambda: float | None = None):
+    def __init__(
+        self,
+        variant: str = "auto",
+        alpha_bounds: tuple[float, float] = (0.1, 0.99),
+        deseasonalize: bool | None = None,
+        season_length: int | None = None,
+        transform: str | None = None,
+        boxcox_lambda: float | None = None,
+    ):
         self.variant = variant
         self.alpha_bounds = alpha_bounds
         self.deseasonalize = deseasonalize
@@ -129,13 +135,20 @@ class AutoTheta(Forecaster):
 
     def _check_params(self) -> tuple[str, ...]:
         if self.variant != "auto" and self.variant not in VARIANTS:
-            raise ValueError(f"The 'variant' parameter of AutoTheta must be 'auto' or one of "
-                             f"{', '.join(VARIANTS)}. Got {self.variant!r} instead.")
+            raise ValueError(
+                f"The 'variant' parameter of AutoTheta must be 'auto' or one of "
+                f"{', '.join(VARIANTS)}. Got {self.variant!r} instead."
+            )
         bounds = tuple(self.alpha_bounds) if isinstance(self.alpha_bounds, (tuple, list)) else ()
-        if len(bounds) != 2 or not all(isinstance(v, (int, float)) for v in bounds) \
-                or not 0 < bounds[0] < bounds[1] < 1:
-            raise ValueError("The 'alpha_bounds' parameter of AutoTheta must be two numbers "
-                             f"0 < low < high < 1. Got {self.alpha_bounds!r} instead.")
+        if (
+            len(bounds) != 2
+            or not all(isinstance(v, (int, float)) for v in bounds)
+            or not 0 < bounds[0] < bounds[1] < 1
+        ):
+            raise ValueError(
+                "The 'alpha_bounds' parameter of AutoTheta must be two numbers "
+                f"0 < low < high < 1. Got {self.alpha_bounds!r} instead."
+            )
         return VARIANTS if self.variant == "auto" else (self.variant,)
 
     def _season(self, y: np.ndarray) -> tuple[np.ndarray | None, bool]:
@@ -165,8 +178,12 @@ class AutoTheta(Forecaster):
         grid = np.linspace(lo, hi, 15)
         values = [mse(x) for x in grid]
         k = int(np.nanargmin(values))
-        res = minimize_scalar(mse, bounds=(grid[max(k - 1, 0)], grid[min(k + 1, 14)]),
-                              method="bounded", options={"xatol": 1e-5})
+        res = minimize_scalar(
+            mse,
+            bounds=(grid[max(k - 1, 0)], grid[min(k + 1, 14)]),
+            method="bounded",
+            options={"xatol": 1e-5},
+        )
         alpha = float(res.x) if res.fun <= values[k] else float(grid[k])
         err, level0, w = _fit_given_alpha(y, alpha, a, b, optimise_w)
         return {"variant": variant, "mse": err, "alpha": alpha, "level0": level0, "w": w}
@@ -175,11 +192,15 @@ class AutoTheta(Forecaster):
         variants = self._check_params()
         season, self.multiplicative_ = self._season(y)
         # season_phase_[k] applies to every period t (from the start) with t % m == k
-        self.season_phase_ = np.zeros(1) if season is None else np.asarray(
-            season[:self.season_length_], dtype=float)
+        self.season_phase_ = (
+            np.zeros(1)
+            if season is None
+            else np.asarray(season[: self.season_length_], dtype=float)
+        )
         z = self._deseasonalised(y)
-        lines = {dynamic: trend_states(z, dynamic)
-                 for dynamic in {v.startswith("d") for v in variants}}
+        lines = {
+            dynamic: trend_states(z, dynamic) for dynamic in {v.startswith("d") for v in variants}
+        }
         fits = [self._fit_variant(z, v, *lines[v.startswith("d")]) for v in variants]
         best = min(fits, key=lambda f: (f["mse"], VARIANTS.index(f["variant"])))
         self.mse_ = {f["variant"]: f["mse"] for f in fits}
@@ -188,8 +209,9 @@ class AutoTheta(Forecaster):
         self.level0_ = best["level0"]
         self._filter(z, *lines[self.variant_.startswith("d")])
 
-    def _filter(self, z: np.ndarray, a: np.ndarray | None = None,
-                b: np.ndarray | None = None) -> None:
+    def _filter(
+        self, z: np.ndarray, a: np.ndarray | None = None, b: np.ndarray | None = None
+    ) -> None:
         """Run the model through ``z`` with fixed parameters; keep the end state and sigma.
 
         ``a``, ``b`` are the trend lines of ``z`` when the caller has them already.
@@ -224,7 +246,7 @@ class AutoTheta(Forecaster):
         out = np.empty_like(shocks)
         for j in range(h):
             i = self.n_ + j
-            value = level + w * (a * beta ** i + b * (1 - beta ** (i + 1)) / alpha) + shocks[:, j]
+            value = level + w * (a * beta**i + b * (1 - beta ** (i + 1)) / alpha) + shocks[:, j]
             out[:, j] = value
             level = alpha * value + beta * level
             if dynamic:

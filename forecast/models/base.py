@@ -46,8 +46,10 @@ def as_periods(index: pd.Index, where: str) -> pd.PeriodIndex:
     if isinstance(index, pd.PeriodIndex):
         return index
     if not isinstance(index, pd.DatetimeIndex):
-        raise TypeError(f"The {where} must have a PeriodIndex or a DatetimeIndex. Got "
-                        f"{type(index).__name__} instead; use forecast.data.select.")
+        raise TypeError(
+            f"The {where} must have a PeriodIndex or a DatetimeIndex. Got "
+            f"{type(index).__name__} instead; use forecast.data.select."
+        )
     freq = index.freqstr if index.freq is not None else None
     if freq is None and len(index) >= 3:
         with warnings.catch_warnings():  # pandas 3.1 announces an offset return type
@@ -57,9 +59,11 @@ def as_periods(index: pd.Index, where: str) -> pd.PeriodIndex:
     code = {"M": "M", "Q": "Q", "Y": "Y", "A": "Y"}.get((freq or "?")[0])
     if code is None:
         found = f"of frequency {freq}" if freq else "with no regular spacing pandas can infer"
-        raise ValueError(f"The {where} has a DatetimeIndex {found}; models take monthly, "
-                         "quarterly or annual data. Give one date per period with no period "
-                         "left out (a missing value as NaN), or a PeriodIndex.")
+        raise ValueError(
+            f"The {where} has a DatetimeIndex {found}; models take monthly, "
+            "quarterly or annual data. Give one date per period with no period "
+            "left out (a missing value as NaN), or a PeriodIndex."
+        )
     return index.to_period(code)
 
 
@@ -84,11 +88,15 @@ def check_levels(level: object) -> tuple[float, ...]:
     levels = (level,) if isinstance(level, (int, float)) else tuple(level or ())  # type: ignore[arg-type]
     for lv in levels:
         if isinstance(lv, bool) or not isinstance(lv, (int, float)) or not 0 < lv < 100:
-            raise ValueError("The 'level' parameter must hold numbers strictly between 0 and "
-                             f"100 (percent). Got {level!r} instead.")
+            raise ValueError(
+                "The 'level' parameter must hold numbers strictly between 0 and "
+                f"100 (percent). Got {level!r} instead."
+            )
         if lv < 1:  # 0.8 is far likelier a fraction meant as 80% than a 0.8% interval
-            raise ValueError(f"The 'level' parameter is in percent: {lv:g} would be a {lv:g}% "
-                             f"interval. Did you mean {100 * lv:g}?")
+            raise ValueError(
+                f"The 'level' parameter is in percent: {lv:g} would be a {lv:g}% "
+                f"interval. Did you mean {100 * lv:g}?"
+            )
     return tuple(sorted({float(lv) for lv in levels}))
 
 
@@ -149,9 +157,11 @@ class Forecaster(BaseEstimator):
         x = None
         if X is not None:
             if not self.uses_exog:
-                raise ValueError(f"{type(self).__name__} does not use exogenous regressors; "
-                                 "fit it without X or choose a model that takes X "
-                                 "(arima, structural, lagreg).")
+                raise ValueError(
+                    f"{type(self).__name__} does not use exogenous regressors; "
+                    "fit it without X or choose a model that takes X "
+                    "(arima, structural, lagreg)."
+                )
             x = self._align_X(X, y.index, "fit").to_numpy(dtype=float)
             self.x_columns_ = list(X.columns)
         self.transform_lambda_ = self._fit_transform(y)
@@ -182,18 +192,21 @@ class Forecaster(BaseEstimator):
         self._check_fitted()
         y = self._check_y(y)
         if y.index[0] != self.index_[0] or y.index[-1] < self.cutoff_:
-            raise ValueError(f"The 'y' parameter of update must start at {self.index_[0]} "
-                             f"(as in fit) and end at or after {self.cutoff_}. Got "
-                             f"{y.index[0]} to {y.index[-1]} instead.")
+            raise ValueError(
+                f"The 'y' parameter of update must start at {self.index_[0]} "
+                f"(as in fit) and end at or after {self.cutoff_}. Got "
+                f"{y.index[0]} to {y.index[-1]} instead."
+            )
         x = None
         if self.x_columns_ is not None:
             if X is None:
-                raise ValueError(f"This {type(self).__name__} was fitted with X; pass X "
-                                 "for the whole of y to update.")
+                raise ValueError(
+                    f"This {type(self).__name__} was fitted with X; pass X "
+                    "for the whole of y to update."
+                )
             x = self._align_X(X[self.x_columns_], y.index, "update").to_numpy(dtype=float)
         elif X is not None:
-            raise ValueError(f"This {type(self).__name__} was fitted without X; update "
-                             "without X.")
+            raise ValueError(f"This {type(self).__name__} was fitted without X; update without X.")
         self.index_, self.cutoff_ = y.index, y.index[-1]
         self.n_obs_ = int(y.notna().sum())
         self.data_fingerprint_ = fingerprint(y, X)
@@ -230,8 +243,9 @@ class Forecaster(BaseEstimator):
         out.compact_ = True
         return out
 
-    def predict(self, h: int, X: pd.DataFrame | None = None,
-                level: object = (80, 95)) -> pd.DataFrame:
+    def predict(
+        self, h: int, X: pd.DataFrame | None = None, level: object = (80, 95)
+    ) -> pd.DataFrame:
         """Forecast ``h`` periods ahead with prediction intervals.
 
         Parameters
@@ -265,15 +279,26 @@ class Forecaster(BaseEstimator):
             mean = paths.mean(axis=0) if point is None else np.asarray(point, dtype=float)
             qs = np.quantile(paths, probs, axis=0) if probs else []
             bounds = dict(zip(probs, qs, strict=True))
-        out = pd.DataFrame({"series_id": self.series_id_, "date": future_index(self.cutoff_, h),
-                            "model": self.model_name, "mean": mean})
+        out = pd.DataFrame(
+            {
+                "series_id": self.series_id_,
+                "date": future_index(self.cutoff_, h),
+                "model": self.model_name,
+                "mean": mean,
+            }
+        )
         for lv in levels:
             out[f"lo-{_fmt_level(lv)}"] = bounds[0.5 - lv / 200]
             out[f"hi-{_fmt_level(lv)}"] = bounds[0.5 + lv / 200]
         return out
 
-    def sample(self, h: int, n_paths: int, X: pd.DataFrame | None = None,
-               random_state: int | np.random.Generator | None = None) -> np.ndarray:
+    def sample(
+        self,
+        h: int,
+        n_paths: int,
+        X: pd.DataFrame | None = None,
+        random_state: int | np.random.Generator | None = None,
+    ) -> np.ndarray:
         """Simulate future paths.
 
         Parameters
@@ -295,12 +320,16 @@ class Forecaster(BaseEstimator):
         self._check_fitted()
         h = self._check_h(h)
         if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or n_paths < 1:
-            raise ValueError("The 'n_paths' parameter of sample must be a positive int. "
-                             f"Got {n_paths!r} instead.")
+            raise ValueError(
+                "The 'n_paths' parameter of sample must be a positive int. "
+                f"Got {n_paths!r} instead."
+            )
         if n_paths * h > MAX_DRAWS:
-            raise ValueError(f"sample(h={h}, n_paths={n_paths}) would draw {n_paths * h:,} "
-                             f"values, more than the {MAX_DRAWS:,} allowed at once; ask for "
-                             "fewer paths or a shorter horizon.")
+            raise ValueError(
+                f"sample(h={h}, n_paths={n_paths}) would draw {n_paths * h:,} "
+                f"values, more than the {MAX_DRAWS:,} allowed at once; ask for "
+                "fewer paths or a shorter horizon."
+            )
         return self._paths(h, int(n_paths), self._future_X(X, h), random_state)
 
     @property
@@ -312,8 +341,9 @@ class Forecaster(BaseEstimator):
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    def _sample(self, h: int, n_paths: int, X: np.ndarray | None,
-                rng: np.random.Generator) -> np.ndarray:  # pragma: no cover
+    def _sample(
+        self, h: int, n_paths: int, X: np.ndarray | None, rng: np.random.Generator
+    ) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
     def _forecast(self, h: int, X: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -341,33 +371,43 @@ class Forecaster(BaseEstimator):
         if m is None:
             return season_length_for(index)
         if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
-            raise ValueError(f"The 'season_length' parameter of {type(self).__name__} must be "
-                             f"a positive int. Got {m!r} instead.")
+            raise ValueError(
+                f"The 'season_length' parameter of {type(self).__name__} must be "
+                f"a positive int. Got {m!r} instead."
+            )
         return int(m)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "cutoff_"):
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. "
-                                 "Call 'fit' with a series first.")
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. "
+                "Call 'fit' with a series first."
+            )
 
     @staticmethod
     def _check_h(h: object) -> int:
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 1 <= h <= MAX_H:
-            raise ValueError(f"The 'h' parameter must be an int from 1 to {MAX_H}. Got {h!r} "
-                             "instead.")
+            raise ValueError(
+                f"The 'h' parameter must be an int from 1 to {MAX_H}. Got {h!r} instead."
+            )
         return int(h)
 
     def _check_y(self, y: object) -> pd.Series:
         cls = type(self).__name__
         if not isinstance(y, pd.Series):
-            raise TypeError(f"The 'y' parameter of {cls}.fit must be a pandas Series with a "
-                            f"PeriodIndex. Got {type(y).__name__} instead.")
+            raise TypeError(
+                f"The 'y' parameter of {cls}.fit must be a pandas Series with a "
+                f"PeriodIndex. Got {type(y).__name__} instead."
+            )
         y = y.set_axis(as_periods(y.index, f"'y' parameter of {cls}.fit"))
-        expected = pd.period_range(y.index[0], periods=len(y), freq=y.index.freq) \
-            if len(y) else y.index
+        expected = (
+            pd.period_range(y.index[0], periods=len(y), freq=y.index.freq) if len(y) else y.index
+        )
         if len(y) and not y.index.equals(expected):
-            raise ValueError(f"The 'y' parameter of {cls}.fit must be on a regular, sorted "
-                             "index with no duplicate periods; use forecast.data.select.")
+            raise ValueError(
+                f"The 'y' parameter of {cls}.fit must be on a regular, sorted "
+                "index with no duplicate periods; use forecast.data.select."
+            )
         try:
             y = y.astype("float64")
         except (TypeError, ValueError):
@@ -377,22 +417,28 @@ class Forecaster(BaseEstimator):
             raise DataError(f"Series '{name}' holds infinite values. Remove them before fitting.")
         biggest = float(np.nanmax(np.abs(y.to_numpy()))) if y.notna().any() else 0.0
         if biggest > MAX_ABS:
-            raise DataError(f"Series '{name}' holds values up to {biggest:.3g}; beyond "
-                            f"{MAX_ABS:.0e} their squares overflow float64 and every error "
-                            "measure becomes inf. Rescale it (e.g. to billions) or fix the "
-                            "outlier.")
+            raise DataError(
+                f"Series '{name}' holds values up to {biggest:.3g}; beyond "
+                f"{MAX_ABS:.0e} their squares overflow float64 and every error "
+                "measure becomes inf. Rescale it (e.g. to billions) or fix the "
+                "outlier."
+            )
         finite = y.dropna().to_numpy()
         if len(finite) > 1 and not self.constant_ok and np.ptp(finite) == 0:
-            raise DataError(f"Series '{name}' is constant (all {len(finite)} values are "
-                            f"{finite[0]:g}); {cls} cannot be estimated on it. Check the data "
-                            "(a placeholder or a unit slip?), or use naive, snaive, drift, ets "
-                            "or autotheta, which forecast the constant.")
-        y = y.loc[y.first_valid_index():y.last_valid_index()] if y.notna().any() else y[:0]
+            raise DataError(
+                f"Series '{name}' is constant (all {len(finite)} values are "
+                f"{finite[0]:g}); {cls} cannot be estimated on it. Check the data "
+                "(a placeholder or a unit slip?), or use naive, snaive, drift, ets "
+                "or autotheta, which forecast the constant."
+            )
+        y = y.loc[y.first_valid_index() : y.last_valid_index()] if y.notna().any() else y[:0]
         n = int(y.notna().sum())
         need = max(self.min_obs, self._min_obs_for(y.index) if len(y) else self.min_obs)
         if n < need:
-            raise DataError(f"Series '{name}' has {n} observations; {cls} needs at least "
-                            f"{need}. Use a longer series or a simpler model (naive, drift).")
+            raise DataError(
+                f"Series '{name}' has {n} observations; {cls} needs at least "
+                f"{need}. Use a longer series or a simpler model (naive, drift)."
+            )
         if not self.handles_missing and y.isna().any():
             missing = y.index[y.isna()]
             last_gap = missing[-1]
@@ -409,36 +455,48 @@ class Forecaster(BaseEstimator):
 
     def _align_X(self, X: object, index: pd.PeriodIndex, where: str) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
-            raise TypeError(f"The 'X' parameter of {where} must be a pandas DataFrame on a "
-                            f"PeriodIndex. Got {type(X).__name__} instead.")
+            raise TypeError(
+                f"The 'X' parameter of {where} must be a pandas DataFrame on a "
+                f"PeriodIndex. Got {type(X).__name__} instead."
+            )
         if isinstance(X.index, pd.DatetimeIndex):
             X = X.set_axis(as_periods(X.index, f"'X' parameter of {where}"))
         if not isinstance(X.index, pd.PeriodIndex) or X.index.freqstr != index.freqstr:
-            raise ValueError(f"The 'X' parameter of {where} must have a PeriodIndex of the "
-                             f"same frequency as y ({index.freqstr}).")
+            raise ValueError(
+                f"The 'X' parameter of {where} must have a PeriodIndex of the "
+                f"same frequency as y ({index.freqstr})."
+            )
         missing = index.difference(X.index)
         if len(missing):
-            raise ValueError(f"The 'X' parameter of {where} lacks {len(missing)} period(s) "
-                             f"({shorten(str(p) for p in missing)}). Supply X for every "
-                             "period of y (in fit) or of the forecast horizon (in predict).")
+            raise ValueError(
+                f"The 'X' parameter of {where} lacks {len(missing)} period(s) "
+                f"({shorten(str(p) for p in missing)}). Supply X for every "
+                "period of y (in fit) or of the forecast horizon (in predict)."
+            )
         out = X.loc[index].astype(float)
         if out.isna().any().any() or np.isinf(out.to_numpy()).any():
             bad = out.index[out.isna().any(axis=1) | np.isinf(out).any(axis=1)]
-            raise DataError(f"The 'X' parameter of {where} has missing or infinite values at "
-                            f"{shorten(str(p) for p in bad)}. Fill them from a stated source "
-                            "or shorten y.")
+            raise DataError(
+                f"The 'X' parameter of {where} has missing or infinite values at "
+                f"{shorten(str(p) for p in bad)}. Fill them from a stated source "
+                "or shorten y."
+            )
         return out
 
     def _future_X(self, X: pd.DataFrame | None, h: int) -> np.ndarray | None:
         if self.x_columns_ is None:
             if X is not None:
-                raise ValueError(f"This {type(self).__name__} was fitted without X; predict "
-                                 "without X, or refit with X.")
+                raise ValueError(
+                    f"This {type(self).__name__} was fitted without X; predict "
+                    "without X, or refit with X."
+                )
             return None
         if X is None:
-            raise ValueError(f"This {type(self).__name__} was fitted with X "
-                             f"({', '.join(self.x_columns_)}); pass future X for the "
-                             f"{h} forecast periods.")
+            raise ValueError(
+                f"This {type(self).__name__} was fitted with X "
+                f"({', '.join(self.x_columns_)}); pass future X for the "
+                f"{h} forecast periods."
+            )
         absent = [c for c in self.x_columns_ if c not in X.columns]
         if absent:
             raise ValueError(f"Future X lacks column(s) {', '.join(absent)} used in fit.")
@@ -451,12 +509,16 @@ class Forecaster(BaseEstimator):
         if kind is None:
             return None
         if kind not in ("log", "boxcox"):
-            raise ValueError(f"The 'transform' parameter of {type(self).__name__} must be None, "
-                             f"'log' or 'boxcox'. Got {kind!r} instead.")
+            raise ValueError(
+                f"The 'transform' parameter of {type(self).__name__} must be None, "
+                f"'log' or 'boxcox'. Got {kind!r} instead."
+            )
         values = y.dropna().to_numpy()
         if (values <= 0).any():
-            raise DataError(f"Series '{y.name}' has zero or negative values; the {kind} "
-                            "transform needs positive data. Use transform=None.")
+            raise DataError(
+                f"Series '{y.name}' has zero or negative values; the {kind} "
+                "transform needs positive data. Use transform=None."
+            )
         if kind == "log":
             return 0.0
         lam = getattr(self, "boxcox_lambda", None)
@@ -475,8 +537,11 @@ class Forecaster(BaseEstimator):
         if lam is None:
             return values
         if lam != 0:  # keep values inside the transform's domain before inverting
-            values = np.maximum(values, -1.0 / lam + 1e-12) if lam > 0 else \
-                np.minimum(values, -1.0 / lam - 1e-12)
+            values = (
+                np.maximum(values, -1.0 / lam + 1e-12)
+                if lam > 0
+                else np.minimum(values, -1.0 / lam - 1e-12)
+            )
         return special.inv_boxcox(values, lam)
 
     def _bias_adjusted_mean(self, mu: np.ndarray, sd: np.ndarray) -> np.ndarray:

@@ -66,8 +66,12 @@ class SeasonalNaive(Forecaster):
 
     name = "snaive"
 
-    def __init__(self, season_length: int | None = None, transform: str | None = None,
-                 boxcox_lambda: float | None = None):
+    def __init__(
+        self,
+        season_length: int | None = None,
+        transform: str | None = None,
+        boxcox_lambda: float | None = None,
+    ):
         self.season_length = season_length
         self.transform = transform
         self.boxcox_lambda = boxcox_lambda

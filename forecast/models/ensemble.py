@@ -57,9 +57,13 @@ class Ensemble(Forecaster):
     handles_missing = True
     uses_exog = True
 
-    def __init__(self, members: Sequence[str | Forecaster] = DEFAULT_MEMBERS,
-                 combine: str = "median", weights: Mapping[str, float] | None = None,
-                 season_length: int | None = None):
+    def __init__(
+        self,
+        members: Sequence[str | Forecaster] = DEFAULT_MEMBERS,
+        combine: str = "median",
+        weights: Mapping[str, float] | None = None,
+        season_length: int | None = None,
+    ):
         self.members = members
         self.combine = combine
         self.weights = weights
@@ -78,15 +82,19 @@ class Ensemble(Forecaster):
                 name += "_"
             out[name] = model
         if not out:
-            raise ValueError("The 'members' parameter of Ensemble must name at least one "
-                             "model. Got an empty sequence instead.")
+            raise ValueError(
+                "The 'members' parameter of Ensemble must name at least one "
+                "model. Got an empty sequence instead."
+            )
         return out
 
     def fit(self, y: pd.Series, X: pd.DataFrame | None = None) -> Ensemble:
         """Fit every member; members that fail are recorded in ``failed_``."""
         if self.combine not in ("mean", "median", "weighted"):
-            raise ValueError("The 'combine' parameter of Ensemble must be 'mean', 'median' or "
-                             f"'weighted'. Got {self.combine!r} instead.")
+            raise ValueError(
+                "The 'combine' parameter of Ensemble must be 'mean', 'median' or "
+                f"'weighted'. Got {self.combine!r} instead."
+            )
         y = self._check_y(y)
         self.series_id_ = str(y.name) if y.name is not None else "y"
         self.index_, self.cutoff_ = y.index, y.index[-1]
@@ -105,9 +113,10 @@ class Ensemble(Forecaster):
                 continue
             self.members_[name] = model
         if not self.members_:
-            raise DataError(f"No ensemble member could be fitted to series "
-                            f"'{self.series_id_}': " + "; ".join(
-                                f"{k}: {v}" for k, v in self.failed_.items()))
+            raise DataError(
+                f"No ensemble member could be fitted to series "
+                f"'{self.series_id_}': " + "; ".join(f"{k}: {v}" for k, v in self.failed_.items())
+            )
         self.weights_ = self._weights()
         return self
 
@@ -132,9 +141,11 @@ class Ensemble(Forecaster):
         given = dict(self.weights or {})
         raw = np.array([max(float(given.get(n, 0.0)), 0.0) for n in names])
         if not np.isfinite(raw).all() or raw.sum() <= 0:
-            raise ValueError("The 'weights' parameter of Ensemble must give a positive weight "
-                             f"to at least one fitted member ({', '.join(names)}). "
-                             f"Got {self.weights!r} instead.")
+            raise ValueError(
+                "The 'weights' parameter of Ensemble must give a positive weight "
+                f"to at least one fitted member ({', '.join(names)}). "
+                f"Got {self.weights!r} instead."
+            )
         return dict(zip(names, raw / raw.sum(), strict=True))
 
     def _member_X(self, model: Forecaster, X: np.ndarray | None) -> pd.DataFrame | None:
@@ -144,8 +155,12 @@ class Ensemble(Forecaster):
         return pd.DataFrame(X, index=index, columns=self.x_columns_)
 
     def _point(self, h, X):
-        means = np.vstack([m.predict(h, self._member_X(m, X), level=())["mean"].to_numpy()
-                           for m in self.members_.values()])
+        means = np.vstack(
+            [
+                m.predict(h, self._member_X(m, X), level=())["mean"].to_numpy()
+                for m in self.members_.values()
+            ]
+        )
         if self.combine == "median":
             return np.median(means, axis=0)
         w = np.array(list(self.weights_.values()))
@@ -155,6 +170,9 @@ class Ensemble(Forecaster):
         w = np.array(list(self.weights_.values()))
         counts = np.floor(w * n_paths).astype(int)
         counts[np.argsort(-(w * n_paths - counts))[: n_paths - counts.sum()]] += 1
-        parts = [m.sample(h, int(c), self._member_X(m, X), random_state=rng)
-                 for m, c in zip(self.members_.values(), counts, strict=True) if c > 0]
+        parts = [
+            m.sample(h, int(c), self._member_X(m, X), random_state=rng)
+            for m, c in zip(self.members_.values(), counts, strict=True)
+            if c > 0
+        ]
         return np.vstack(parts)[rng.permutation(n_paths)]

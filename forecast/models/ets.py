@@ -51,9 +51,14 @@ class AutoETS(Forecaster):
     name = "ets"
     min_obs = 4
 
-    def __init__(self, model: str = "ZZZ", damped: bool | None = None,
-                 season_length: int | None = None, transform: str | None = None,
-                 boxcox_lambda: float | None = None):
+    def __init__(
+        self,
+        model: str = "ZZZ",
+        damped: bool | None = None,
+        season_length: int | None = None,
+        transform: str | None = None,
+        boxcox_lambda: float | None = None,
+    ):
         self.model = model
         self.damped = damped
         self.season_length = season_length
@@ -62,11 +67,17 @@ class AutoETS(Forecaster):
 
     def _candidates(self, y: np.ndarray) -> list[tuple[str, str, bool, str]]:
         spec = self.model
-        if not isinstance(spec, str) or len(spec) != 3 or any(
-                c not in "AMNZ" for c in spec.upper()) or spec[0].upper() == "N":
-            raise ValueError("The 'model' parameter of AutoETS must be three letters from "
-                             "A, M, N, Z (error, trend, season; error not N), e.g. 'ZZZ'. "
-                             f"Got {spec!r} instead.")
+        if (
+            not isinstance(spec, str)
+            or len(spec) != 3
+            or any(c not in "AMNZ" for c in spec.upper())
+            or spec[0].upper() == "N"
+        ):
+            raise ValueError(
+                "The 'model' parameter of AutoETS must be three letters from "
+                "A, M, N, Z (error, trend, season; error not N), e.g. 'ZZZ'. "
+                f"Got {spec!r} instead."
+            )
         spec = spec.upper()
         positive = bool(np.all(y > 0))
         m = self.season_length_
@@ -87,17 +98,24 @@ class AutoETS(Forecaster):
                 continue
             out.append((e, t, d, s))
         if not out:
-            raise ValueError(f"AutoETS has no admissible model for spec {self.model!r} on this "
-                             "series (multiplicative parts need positive data; a season "
-                             "needs two full seasons). Use model='ZZZ'.")
+            raise ValueError(
+                f"AutoETS has no admissible model for spec {self.model!r} on this "
+                "series (multiplicative parts need positive data; a season "
+                "needs two full seasons). Use model='ZZZ'."
+            )
         return out
 
     def _fit(self, y, X):
         best = None
         for e, t, d, s in self._candidates(y):
-            model = ETSModel(y, error=_CODES[e], trend=_CODES[t], damped_trend=d,
-                             seasonal=_CODES[s],
-                             seasonal_periods=self.season_length_ if s != "N" else None)
+            model = ETSModel(
+                y,
+                error=_CODES[e],
+                trend=_CODES[t],
+                damped_trend=d,
+                seasonal=_CODES[s],
+                seasonal_periods=self.season_length_ if s != "N" else None,
+            )
             try:
                 res = quiet(model.fit, disp=False)
             except (ValueError, np.linalg.LinAlgError):
@@ -114,9 +132,16 @@ class AutoETS(Forecaster):
     def _model(self, y: np.ndarray, **initial: object) -> ETSModel:
         e, t, d, s = self.components_
         method = "known" if initial else "estimated"
-        return ETSModel(y, error=_CODES[e], trend=_CODES[t], damped_trend=d, seasonal=_CODES[s],
-                        seasonal_periods=self.season_length_ if s != "N" else None,
-                        initialization_method=method, **initial)
+        return ETSModel(
+            y,
+            error=_CODES[e],
+            trend=_CODES[t],
+            damped_trend=d,
+            seasonal=_CODES[s],
+            seasonal_periods=self.season_length_ if s != "N" else None,
+            initialization_method=method,
+            **initial,
+        )
 
     def _update(self, y, X):
         self.results_ = quiet(self._model(y).smooth, self.params_)
@@ -131,7 +156,7 @@ class AutoETS(Forecaster):
         if model.has_trend:
             initial["initial_trend"] = state[1]
         if model.has_seasonal:
-            initial["initial_seasonal"] = state[2:2 + model.seasonal_periods][::-1]
+            initial["initial_seasonal"] = state[2 : 2 + model.seasonal_periods][::-1]
         tail = self._model(np.asarray(model.endog, dtype=float)[-k:], **initial)
         names = list(model.param_names)
         params = np.array([self.params_[names.index(n)] for n in tail.param_names])

@@ -25,8 +25,7 @@ __all__ = ["QUANTILE_GRID", "LagRegressor"]
 
 #: Quantiles fitted by the ``quantile`` strategy; paths interpolate between them and are
 #: clipped at the outer two.
-QUANTILE_GRID = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975,
-                 0.99)
+QUANTILE_GRID = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.99)
 
 
 class LagRegressor(Forecaster):
@@ -61,12 +60,20 @@ class LagRegressor(Forecaster):
     uses_exog = True
     min_obs = 8
 
-    def __init__(self, regressor: object = None, lags: tuple[int, ...] | None = None,
-                 windows: tuple[int, ...] = (3, 12), season_dummies: bool = True,
-                 lunar_new_year: bool = True, difference: int = 1,
-                 strategy: str = "recursive", horizon: int = 24,
-                 season_length: int | None = None, transform: str | None = None,
-                 boxcox_lambda: float | None = None):
+    def __init__(
+        self,
+        regressor: object = None,
+        lags: tuple[int, ...] | None = None,
+        windows: tuple[int, ...] = (3, 12),
+        season_dummies: bool = True,
+        lunar_new_year: bool = True,
+        difference: int = 1,
+        strategy: str = "recursive",
+        horizon: int = 24,
+        season_length: int | None = None,
+        transform: str | None = None,
+        boxcox_lambda: float | None = None,
+    ):
         self.regressor = regressor
         self.lags = lags
         self.windows = windows
@@ -84,9 +91,13 @@ class LagRegressor(Forecaster):
         cols = []
         m = self.season_length_
         if self.season_dummies and m > 1:
-            pos = (index.month - 1) % m if index.freqstr[0] == "M" else \
-                np.asarray(index.quarter - 1) % m if index.freqstr[0] == "Q" else \
-                np.zeros(len(index), int)
+            pos = (
+                (index.month - 1) % m
+                if index.freqstr[0] == "M"
+                else np.asarray(index.quarter - 1) % m
+                if index.freqstr[0] == "Q"
+                else np.zeros(len(index), int)
+            )
             cols.append(np.eye(m)[np.asarray(pos)][:, 1:])
         if self.lunar_new_year and index.freqstr[0] in "MQ":
             cols.append(lunar_new_year_days(index).to_numpy(float)[:, None])
@@ -98,8 +109,9 @@ class LagRegressor(Forecaster):
         feats += [history[:, -w:].mean(axis=1) for w in self.windows_]
         return np.column_stack(feats)
 
-    def _design(self, z: np.ndarray, calendar: np.ndarray, X: np.ndarray | None,
-                shift: int) -> tuple[np.ndarray, np.ndarray]:
+    def _design(
+        self, z: np.ndarray, calendar: np.ndarray, X: np.ndarray | None, shift: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Rows predicting z[t + shift - 1] from z up to t - 1, for every usable t."""
         span = self.span_
         rows = np.arange(span, len(z) - shift + 1)
@@ -113,34 +125,46 @@ class LagRegressor(Forecaster):
     # -- contract --------------------------------------------------------------------
     def _fit(self, y, X):
         if self.strategy not in ("recursive", "direct", "quantile"):
-            raise ValueError("The 'strategy' parameter of LagRegressor must be 'recursive', "
-                             f"'direct' or 'quantile'. Got {self.strategy!r} instead.")
+            raise ValueError(
+                "The 'strategy' parameter of LagRegressor must be 'recursive', "
+                f"'direct' or 'quantile'. Got {self.strategy!r} instead."
+            )
         if self.difference not in (0, 1):
-            raise ValueError("The 'difference' parameter of LagRegressor must be 0 or 1. "
-                             f"Got {self.difference!r} instead.")
+            raise ValueError(
+                "The 'difference' parameter of LagRegressor must be 0 or 1. "
+                f"Got {self.difference!r} instead."
+            )
         m = self.season_length_
         self.lags_ = tuple(self.lags) if self.lags else tuple(range(1, max(m, 3) + 1))
         z = np.diff(y) if self.difference else y
         self.windows_ = tuple(w for w in self.windows if 1 < w <= len(z) // 3)
         self.span_ = max((*self.lags_, *self.windows_))
-        full_index = self.index_[len(y) - len(z):] if len(self.index_) == len(y) else \
-            self.index_[-len(z):]
+        full_index = (
+            self.index_[len(y) - len(z) :] if len(self.index_) == len(y) else self.index_[-len(z) :]
+        )
         calendar = self._calendar(full_index)
-        x = X[len(y) - len(z):] if X is not None else None
+        x = X[len(y) - len(z) :] if X is not None else None
         if len(z) - self.span_ < 8:
-            raise ValueError(f"LagRegressor needs at least {self.span_ + 8 + self.difference} "
-                             f"observations for lags up to {self.span_}; got {len(y)}. Pass "
-                             "shorter lags=... or windows=...")
+            raise ValueError(
+                f"LagRegressor needs at least {self.span_ + 8 + self.difference} "
+                f"observations for lags up to {self.span_}; got {len(y)}. Pass "
+                "shorter lags=... or windows=..."
+            )
         quantile = self.strategy == "quantile"
         base = Ridge(alpha=1.0) if quantile or self.regressor is None else self.regressor
         if quantile:
-            qbase = self.regressor if self.regressor is not None else \
-                QuantileRegressor(alpha=0.0, solver="highs")
+            qbase = (
+                self.regressor
+                if self.regressor is not None
+                else QuantileRegressor(alpha=0.0, solver="highs")
+            )
             if "quantile" not in qbase.get_params():
-                raise ValueError("With strategy='quantile' the 'regressor' parameter of "
-                                 "LagRegressor must take a 'quantile' parameter (e.g. "
-                                 "HistGradientBoostingRegressor(loss='quantile')). Got "
-                                 f"{type(qbase).__name__}.")
+                raise ValueError(
+                    "With strategy='quantile' the 'regressor' parameter of "
+                    "LagRegressor must take a 'quantile' parameter (e.g. "
+                    "HistGradientBoostingRegressor(loss='quantile')). Got "
+                    f"{type(qbase).__name__}."
+                )
         self.last_ = float(y[-1])
         self.z_ = z
         shifts = [1] if self.strategy == "recursive" else range(1, self.horizon + 1)
@@ -156,8 +180,8 @@ class LagRegressor(Forecaster):
             self.residuals_.append(target - est.predict(design))
             if quantile:
                 self.quantile_estimators_.append(
-                    [clone(qbase).set_params(quantile=q).fit(design, target)
-                     for q in QUANTILE_GRID])
+                    [clone(qbase).set_params(quantile=q).fit(design, target) for q in QUANTILE_GRID]
+                )
         if self.strategy != "recursive":  # align residuals on a common origin
             n = min(len(r) for r in self.residuals_)
             self.residuals_ = [r[:n] for r in self.residuals_]
@@ -170,7 +194,7 @@ class LagRegressor(Forecaster):
         self.z_ = z
 
     def _compact(self):
-        self.z_ = self.z_[-self.span_:].copy()
+        self.z_ = self.z_[-self.span_ :].copy()
 
     def _future_calendar(self, h: int) -> np.ndarray:
         return self._calendar(pd.period_range(self.cutoff_ + 1, periods=h, freq=self.cutoff_.freq))
@@ -178,7 +202,7 @@ class LagRegressor(Forecaster):
     def _recursive(self, h: int, X, noise: np.ndarray) -> np.ndarray:
         n_paths = noise.shape[0]
         calendar = self._future_calendar(h)
-        history = np.tile(self.z_[-self.span_:], (n_paths, 1))
+        history = np.tile(self.z_[-self.span_ :], (n_paths, 1))
         out = np.empty((n_paths, h))
         est = self.estimators_[0]
         for k in range(h):
@@ -192,12 +216,16 @@ class LagRegressor(Forecaster):
 
     def _direct_rows(self, h: int, X) -> list[np.ndarray]:
         if h > len(self.estimators_):
-            raise ValueError(f"This {self.strategy} LagRegressor was fitted for horizons up "
-                             f"to {len(self.estimators_)}; refit with horizon={h} or more.")
+            raise ValueError(
+                f"This {self.strategy} LagRegressor was fitted for horizons up "
+                f"to {len(self.estimators_)}; refit with horizon={h} or more."
+            )
         calendar = self._future_calendar(h)
-        feats = self._lag_features(self.z_[-self.span_:][None, :])
-        return [np.hstack([feats, calendar[k][None, :]] +
-                          ([X[k][None, :]] if X is not None else [])) for k in range(h)]
+        feats = self._lag_features(self.z_[-self.span_ :][None, :])
+        return [
+            np.hstack([feats, calendar[k][None, :]] + ([X[k][None, :]] if X is not None else []))
+            for k in range(h)
+        ]
 
     def _direct(self, h: int, X) -> np.ndarray:
         rows = self._direct_rows(h, X)

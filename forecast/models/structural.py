@@ -20,8 +20,13 @@ from forecast.models.base import Forecaster
 
 __all__ = ["Structural"]
 
-_TRENDS = ("local level", "local linear trend", "smooth trend", "random walk with drift",
-           "local linear deterministic trend")
+_TRENDS = (
+    "local level",
+    "local linear trend",
+    "smooth trend",
+    "random walk with drift",
+    "local linear deterministic trend",
+)
 
 
 class Structural(Forecaster):
@@ -47,9 +52,14 @@ class Structural(Forecaster):
     uses_exog = True
     min_obs = 6
 
-    def __init__(self, trend: str = "local linear trend", seasonal: bool = True,
-                 season_length: int | None = None, transform: str | None = None,
-                 boxcox_lambda: float | None = None):
+    def __init__(
+        self,
+        trend: str = "local linear trend",
+        seasonal: bool = True,
+        season_length: int | None = None,
+        transform: str | None = None,
+        boxcox_lambda: float | None = None,
+    ):
         self.trend = trend
         self.seasonal = seasonal
         self.season_length = season_length
@@ -58,8 +68,10 @@ class Structural(Forecaster):
 
     def _fit(self, y, X):
         if self.trend not in _TRENDS:
-            raise ValueError(f"The 'trend' parameter of Structural must be one of "
-                             f"{', '.join(map(repr, _TRENDS))}. Got {self.trend!r} instead.")
+            raise ValueError(
+                f"The 'trend' parameter of Structural must be one of "
+                f"{', '.join(map(repr, _TRENDS))}. Got {self.trend!r} instead."
+            )
         m = self.season_length_
         seasonal = m if self.seasonal and m > 1 and np.isfinite(y).sum() >= 2 * m else None
         self.seasonal_periods_ = seasonal

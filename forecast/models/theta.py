@@ -40,9 +40,15 @@ class Theta(Forecaster):
     name = "theta"
     min_obs = 4
 
-    def __init__(self, theta: float = 2.0, deseasonalize: bool | None = None,
-                 method: str = "auto", season_length: int | None = None,
-                 transform: str | None = None, boxcox_lambda: float | None = None):
+    def __init__(
+        self,
+        theta: float = 2.0,
+        deseasonalize: bool | None = None,
+        method: str = "auto",
+        season_length: int | None = None,
+        transform: str | None = None,
+        boxcox_lambda: float | None = None,
+    ):
         self.theta = theta
         self.deseasonalize = deseasonalize
         self.method = method
@@ -51,18 +57,27 @@ class Theta(Forecaster):
         self.boxcox_lambda = boxcox_lambda
 
     def _fit(self, y, X):
-        if isinstance(self.theta, bool) or not isinstance(self.theta, (int, float)) or not \
-                self.theta >= 1:
-            raise ValueError("The 'theta' parameter of Theta must be a number >= 1 (2 is the "
-                             f"classic method). Got {self.theta!r} instead.")
+        if (
+            isinstance(self.theta, bool)
+            or not isinstance(self.theta, (int, float))
+            or not self.theta >= 1
+        ):
+            raise ValueError(
+                "The 'theta' parameter of Theta must be a number >= 1 (2 is the "
+                f"classic method). Got {self.theta!r} instead."
+            )
         m = self.season_length_
         seasonal = m > 1 and len(y) >= 2 * m
         method = self.method
         if method == "auto":
             method = "multiplicative" if np.all(y > 0) else "additive"
-        model = ThetaModel(y, period=m if seasonal else 1,
-                           deseasonalize=bool(seasonal and self.deseasonalize is not False),
-                           use_test=seasonal and self.deseasonalize is None, method=method)
+        model = ThetaModel(
+            y,
+            period=m if seasonal else 1,
+            deseasonalize=bool(seasonal and self.deseasonalize is not False),
+            use_test=seasonal and self.deseasonalize is None,
+            method=method,
+        )
         res = quiet(model.fit)
         self.results_ = res
         self.alpha_ = float(np.clip(res.params["alpha"], 1e-6, 1.0))

@@ -63,14 +63,21 @@ class PairVAR(BaseEstimator):
 
     def fit(self, Y: pd.DataFrame) -> PairVAR:
         """Fit to a two-column frame of positive values on a regular PeriodIndex."""
-        if not isinstance(Y, pd.DataFrame) or Y.shape[1] != 2 or not isinstance(
-                Y.index, pd.PeriodIndex):
-            raise TypeError("The 'Y' parameter of PairVAR.fit must be a DataFrame with two "
-                            "columns (e.g. exports, imports) on a PeriodIndex.")
+        if (
+            not isinstance(Y, pd.DataFrame)
+            or Y.shape[1] != 2
+            or not isinstance(Y.index, pd.PeriodIndex)
+        ):
+            raise TypeError(
+                "The 'Y' parameter of PairVAR.fit must be a DataFrame with two "
+                "columns (e.g. exports, imports) on a PeriodIndex."
+            )
         values = Y.to_numpy(dtype=float)
         if not np.isfinite(values).all():
-            raise DataError("PairVAR needs both flows in every period; pass the common span "
-                            "without gaps (Y.dropna() on a gap-free stretch).")
+            raise DataError(
+                "PairVAR needs both flows in every period; pass the common span "
+                "without gaps (Y.dropna() on a gap-free stretch)."
+            )
         if (values <= 0).any():
             raise DataError("PairVAR models log growth rates and needs positive values.")
         m = season_length_for(Y.index)
@@ -84,29 +91,39 @@ class PairVAR(BaseEstimator):
         self.lags_ = max(1, int(order.aic))
         self.results_ = quiet(model.fit, self.lags_)
         try:
-            rank = quiet(select_coint_rank, np.log(values), det_order=0,
-                         k_ar_diff=max(self.lags_ - 1, 0), method="trace", signif=0.05)
+            rank = quiet(
+                select_coint_rank,
+                np.log(values),
+                det_order=0,
+                k_ar_diff=max(self.lags_ - 1, 0),
+                method="trace",
+                signif=0.05,
+            )
             self.coint_rank_ = int(rank.rank)
         except (ValueError, np.linalg.LinAlgError):
             self.coint_rank_ = -1
         self.columns_ = [str(c) for c in Y.columns]
         self.index_, self.cutoff_ = Y.index, Y.index[-1]
         self.last_log_ = np.log(values[-1])
-        self.history_ = growth[-self.lags_:]
+        self.history_ = growth[-self.lags_ :]
         return self
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "results_"):
             raise NotFittedError("This PairVAR instance is not fitted yet. Call 'fit' first.")
 
-    def sample(self, h: int, n_paths: int, random_state: int | np.random.Generator | None
-               = None) -> np.ndarray:
+    def sample(
+        self, h: int, n_paths: int, random_state: int | np.random.Generator | None = None
+    ) -> np.ndarray:
         """Jointly simulated levels, shape ``(n_paths, h, 2)``."""
         self._check_fitted()
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
             raise ValueError(f"The 'h' parameter must be a positive int. Got {h!r} instead.")
-        rng = random_state if isinstance(random_state, np.random.Generator) else \
-            np.random.default_rng(random_state)
+        rng = (
+            random_state
+            if isinstance(random_state, np.random.Generator)
+            else np.random.default_rng(random_state)
+        )
         res = self.results_
         coefs = res.coefs  # (lags, 2, 2)
         det = res.params[: res.params.shape[0] - self.lags_ * 2]  # const (+ dummies)
@@ -128,20 +145,28 @@ class PairVAR(BaseEstimator):
         """Tidy forecasts of both flows and of the balance (from simulated paths)."""
         levels = check_levels(level)
         paths = self.sample(h, n_paths, random_state=20250101)
-        series = {self.columns_[0]: paths[:, :, 0], self.columns_[1]: paths[:, :, 1],
-                  "balance": paths[:, :, 0] - paths[:, :, 1]}
+        series = {
+            self.columns_[0]: paths[:, :, 0],
+            self.columns_[1]: paths[:, :, 1],
+            "balance": paths[:, :, 0] - paths[:, :, 1],
+        }
         frames = []
         for sid, p in series.items():
-            out = pd.DataFrame({"series_id": sid, "date": future_index(self.cutoff_, h),
-                                "model": self.name, "mean": p.mean(axis=0)})
+            out = pd.DataFrame(
+                {
+                    "series_id": sid,
+                    "date": future_index(self.cutoff_, h),
+                    "model": self.name,
+                    "mean": p.mean(axis=0),
+                }
+            )
             for lv in levels:
                 out[f"lo-{lv:g}"] = np.quantile(p, 0.5 - lv / 200, axis=0)
                 out[f"hi-{lv:g}"] = np.quantile(p, 0.5 + lv / 200, axis=0)
             frames.append(out)
         return pd.concat(frames, ignore_index=True)
 
-    def balance_paths(self, h: int, n_paths: int, random_state: int | None = None
-                      ) -> np.ndarray:
+    def balance_paths(self, h: int, n_paths: int, random_state: int | None = None) -> np.ndarray:
         """Exports minus imports per path, shape ``(n_paths, h)``."""
         paths = self.sample(h, n_paths, random_state)
         return paths[:, :, 0] - paths[:, :, 1]

@@ -24,9 +24,22 @@ from forecast.risk.indicators import (
 )
 from forecast.risk.score import SPEC, level_of, score_year, verdict
 
-__all__ = ["SPEC", "RiskReport", "annual", "assess", "balance", "concentration",
-           "divergence", "diversion", "forecast_implied", "level_of", "market_share",
-           "score_year", "verdict", "volume_price"]
+__all__ = [
+    "SPEC",
+    "RiskReport",
+    "annual",
+    "assess",
+    "balance",
+    "concentration",
+    "divergence",
+    "diversion",
+    "forecast_implied",
+    "level_of",
+    "market_share",
+    "score_year",
+    "verdict",
+    "volume_price",
+]
 
 
 @dataclass
@@ -46,12 +59,17 @@ class RiskReport:
 
     def row(self) -> dict:
         """A flat summary row for tables and JSON."""
-        out = {"series_id": self.series_id, "year": self.year,
-               "score": round(self.score, 1) if self.score == self.score else None,
-               "level": self.level, "verdict": self.verdict,
-               "p_growth_ge_0": None, "expected_growth": None,
-               "reasons": "; ".join(self.reasons) or "no driver far from its history",
-               "notes": "; ".join(self.notes)}
+        out = {
+            "series_id": self.series_id,
+            "year": self.year,
+            "score": round(self.score, 1) if self.score == self.score else None,
+            "level": self.level,
+            "verdict": self.verdict,
+            "p_growth_ge_0": None,
+            "expected_growth": None,
+            "reasons": "; ".join(self.reasons) or "no driver far from its history",
+            "notes": "; ".join(self.notes),
+        }
         if self.outlook is not None and len(self.outlook):
             o = self.outlook.iloc[0]
             out["p_growth_ge_0"] = round(float(o["p_growth_ge_0"]), 3)
@@ -60,11 +78,15 @@ class RiskReport:
         return out
 
 
-def assess(exports: pd.Series, imports: pd.Series | None = None, *,
-           partners: Mapping[str, pd.Series] | None = None,
-           export_outlook: pd.DataFrame | None = None,
-           import_outlook: pd.DataFrame | None = None,
-           year: int | None = None) -> RiskReport:
+def assess(
+    exports: pd.Series,
+    imports: pd.Series | None = None,
+    *,
+    partners: Mapping[str, pd.Series] | None = None,
+    export_outlook: pd.DataFrame | None = None,
+    import_outlook: pd.DataFrame | None = None,
+    year: int | None = None,
+) -> RiskReport:
     """Compute indicators, the overcapacity score and the sustainability verdict.
 
     Parameters
@@ -101,12 +123,23 @@ def assess(exports: pd.Series, imports: pd.Series | None = None, *,
         implied = forecast_implied(export_outlook, import_outlook)
         implied["year"] = year  # judged beside the last realised year's indicators
         frames.append(implied)
-    indicators = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["indicator", "year", "value", "unit", "basis"])
+    indicators = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["indicator", "year", "value", "unit", "basis"])
+    )
     result = score_year(indicators, year)
-    report = RiskReport(str(exports.name), year, result["score"], result["level"],
-                        result["reasons"], result["components"], indicators,
-                        export_outlook, notes=notes)
+    report = RiskReport(
+        str(exports.name),
+        year,
+        result["score"],
+        result["level"],
+        result["reasons"],
+        result["components"],
+        indicators,
+        export_outlook,
+        notes=notes,
+    )
     if export_outlook is not None:
         report.verdict = verdict(export_outlook.iloc[0])
     return report

@@ -29,14 +29,27 @@ import pandas as pd
 from forecast.data import resample
 from forecast.errors import DataError
 
-__all__ = ["annual", "balance", "concentration", "divergence", "diversion",
-           "forecast_implied", "market_share", "volume_price"]
+__all__ = [
+    "annual",
+    "balance",
+    "concentration",
+    "divergence",
+    "diversion",
+    "forecast_implied",
+    "market_share",
+    "volume_price",
+]
 
 COLUMNS = ["indicator", "year", "value", "unit", "basis"]
 
 
-USD_BILLION = {"USD thousand": 1e-6, "USD million": 1e-3, "USD 100 million": 0.1,
-               "USD billion": 1.0, "USD trillion": 1e3}
+USD_BILLION = {
+    "USD thousand": 1e-6,
+    "USD million": 1e-3,
+    "USD 100 million": 0.1,
+    "USD billion": 1.0,
+    "USD trillion": 1e3,
+}
 
 
 def annual(series: pd.Series) -> pd.Series:
@@ -61,16 +74,25 @@ def annual(series: pd.Series) -> pd.Series:
 def _same_unit(*series: pd.Series) -> None:
     units = {s.attrs.get("unit", "") for s in series}
     if len(units) > 1:
-        raise DataError(f"Series {', '.join(repr(s.name) for s in series)} are in different "
-                        f"units ({', '.join(sorted(map(str, units)))}); convert them to one "
-                        "currency and scale before computing shares.")
+        raise DataError(
+            f"Series {', '.join(repr(s.name) for s in series)} are in different "
+            f"units ({', '.join(sorted(map(str, units)))}); convert them to one "
+            "currency and scale before computing shares."
+        )
 
 
 def _frame(name: str, values: pd.Series, unit: str, basis: str = "values") -> pd.DataFrame:
     values = values.replace([np.inf, -np.inf], np.nan).dropna()
-    return pd.DataFrame({"indicator": name, "year": values.index.astype(int),
-                         "value": values.to_numpy(float), "unit": unit, "basis": basis},
-                        columns=COLUMNS)
+    return pd.DataFrame(
+        {
+            "indicator": name,
+            "year": values.index.astype(int),
+            "value": values.to_numpy(float),
+            "unit": unit,
+            "basis": basis,
+        },
+        columns=COLUMNS,
+    )
 
 
 def _previous(s: pd.Series) -> np.ndarray:
@@ -86,9 +108,12 @@ def _change(s: pd.Series) -> pd.Series:
     return pd.Series(s.to_numpy(dtype=float) - _previous(s), index=s.index)
 
 
-def divergence(exports: pd.Series, imports: pd.Series,
-               export_prices: pd.Series | None = None,
-               import_prices: pd.Series | None = None) -> pd.DataFrame:
+def divergence(
+    exports: pd.Series,
+    imports: pd.Series,
+    export_prices: pd.Series | None = None,
+    import_prices: pd.Series | None = None,
+) -> pd.DataFrame:
     """Export growth minus import growth, in percentage points (``export_growth`` and
     ``import_growth`` too). With price or unit-value indices for both flows the
     growth rates are in volumes (deflated), and ``basis`` says so."""
@@ -100,10 +125,14 @@ def divergence(exports: pd.Series, imports: pd.Series,
         basis = "volumes"
     gx, gm = _growth(x), _growth(m)
     years = gx.index.intersection(gm.index)
-    return pd.concat([_frame("export_growth", gx, "percent", basis),
-                      _frame("import_growth", gm, "percent", basis),
-                      _frame("divergence", gx.loc[years] - gm.loc[years], "pp", basis)],
-                     ignore_index=True)
+    return pd.concat(
+        [
+            _frame("export_growth", gx, "percent", basis),
+            _frame("import_growth", gm, "percent", basis),
+            _frame("divergence", gx.loc[years] - gm.loc[years], "pp", basis),
+        ],
+        ignore_index=True,
+    )
 
 
 def balance(exports: pd.Series, imports: pd.Series) -> pd.DataFrame:
@@ -112,11 +141,14 @@ def balance(exports: pd.Series, imports: pd.Series) -> pd.DataFrame:
     _same_unit(x, m)
     years = x.index.intersection(m.index)
     bal = x.loc[years] - m.loc[years]
-    return pd.concat([_frame("balance", bal, "level"),
-                      _frame("balance_growth", _growth(bal).where(_previous(bal) > 0),
-                             "percent"),
-                      _frame("balance_to_exports", 100 * bal / x.loc[years], "percent")],
-                     ignore_index=True)
+    return pd.concat(
+        [
+            _frame("balance", bal, "level"),
+            _frame("balance_growth", _growth(bal).where(_previous(bal) > 0), "percent"),
+            _frame("balance_to_exports", 100 * bal / x.loc[years], "percent"),
+        ],
+        ignore_index=True,
+    )
 
 
 def concentration(partners: Mapping[str, pd.Series], total: pd.Series) -> pd.DataFrame:
@@ -126,8 +158,7 @@ def concentration(partners: Mapping[str, pd.Series], total: pd.Series) -> pd.Dat
     tot = annual(total)
     parts = {p: annual(s) for p, s in partners.items()}
     _same_unit(tot, *parts.values())
-    shares = pd.DataFrame({p: 100 * s.reindex(tot.index) / tot for p, s in parts.items()}
-                          ).dropna()
+    shares = pd.DataFrame({p: 100 * s.reindex(tot.index) / tot for p, s in parts.items()}).dropna()
     frames = [_frame(f"share_{p}", shares[p], "percent") for p in shares.columns]
     if len(shares):
         rest = (100 - shares.sum(axis=1)).clip(lower=0)
@@ -146,13 +177,17 @@ def diversion(partner: pd.Series, total: pd.Series, name: str) -> pd.DataFrame:
     share = 100 * p.loc[years] / tot.loc[years]
     rest = tot.loc[years] - p.loc[years]
     gap = _growth(p.loc[years]) - _growth(rest)
-    return pd.concat([_frame(f"share_{name}", share, "percent"),
-                      _frame(f"share_change_{name}", _change(share), "pp"),
-                      _frame(f"growth_gap_{name}", gap, "pp")], ignore_index=True)
+    return pd.concat(
+        [
+            _frame(f"share_{name}", share, "percent"),
+            _frame(f"share_change_{name}", _change(share), "pp"),
+            _frame(f"growth_gap_{name}", gap, "pp"),
+        ],
+        ignore_index=True,
+    )
 
 
-def forecast_implied(export_outlook: pd.DataFrame, import_outlook: pd.DataFrame
-                     ) -> pd.DataFrame:
+def forecast_implied(export_outlook: pd.DataFrame, import_outlook: pd.DataFrame) -> pd.DataFrame:
     """From two outlook rows (see :func:`forecast.outlook.outlook`): expected export and
     import growth next year, their divergence, and the expected change of the surplus."""
     x, m = export_outlook.iloc[0], import_outlook.iloc[0]
@@ -160,12 +195,19 @@ def forecast_implied(export_outlook: pd.DataFrame, import_outlook: pd.DataFrame
     gx, gm = 100 * x["expected_growth"], 100 * m["expected_growth"]
     surplus_now = x["base_total"] - m["base_total"]
     surplus_next = x["expected_total"] - m["expected_total"]
-    rows = [("expected_export_growth", gx, "percent"),
-            ("expected_import_growth", gm, "percent"),
-            ("expected_divergence", gx - gm, "pp"),
-            ("expected_surplus_change", surplus_next - surplus_now, "level")]
-    return pd.DataFrame([{"indicator": n, "year": year, "value": float(v), "unit": u,
-                          "basis": "forecast"} for n, v, u in rows], columns=COLUMNS)
+    rows = [
+        ("expected_export_growth", gx, "percent"),
+        ("expected_import_growth", gm, "percent"),
+        ("expected_divergence", gx - gm, "pp"),
+        ("expected_surplus_change", surplus_next - surplus_now, "level"),
+    ]
+    return pd.DataFrame(
+        [
+            {"indicator": n, "year": year, "value": float(v), "unit": u, "basis": "forecast"}
+            for n, v, u in rows
+        ],
+        columns=COLUMNS,
+    )
 
 
 def volume_price(volume: pd.Series, unit_value: pd.Series) -> pd.DataFrame:
@@ -174,15 +216,22 @@ def volume_price(volume: pd.Series, unit_value: pd.Series) -> pd.DataFrame:
     gv, gp = _growth(annual(volume)), _growth(annual(unit_value))
     years = gv.dropna().index.intersection(gp.dropna().index)
     flag = ((gv.loc[years] > 0) & (gp.loc[years] < 0)).astype(float)
-    return pd.concat([_frame("volume_growth", gv, "percent", "volumes"),
-                      _frame("unit_value_growth", gp, "percent", "prices"),
-                      _frame("volume_up_price_down", flag, "flag", "volumes")],
-                     ignore_index=True)
+    return pd.concat(
+        [
+            _frame("volume_growth", gv, "percent", "volumes"),
+            _frame("unit_value_growth", gp, "percent", "prices"),
+            _frame("volume_up_price_down", flag, "flag", "volumes"),
+        ],
+        ignore_index=True,
+    )
 
 
-def market_share(exports: pd.Series, world_exports: pd.Series,
-                 product_exports: pd.Series | None = None,
-                 world_product_exports: pd.Series | None = None) -> pd.DataFrame:
+def market_share(
+    exports: pd.Series,
+    world_exports: pd.Series,
+    product_exports: pd.Series | None = None,
+    world_product_exports: pd.Series | None = None,
+) -> pd.DataFrame:
     """World market share (percent) and, with product data, Balassa's revealed
     comparative advantage: (x_p / x) / (w_p / w); above 1 means specialisation."""
     x, w = annual(exports), annual(world_exports)

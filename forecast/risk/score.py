@@ -41,8 +41,7 @@ class Driver:
 
 SPEC = (
     Driver("divergence", 0.30, True, "export growth minus import growth"),
-    Driver("expected_divergence", 0.20, True, "next year's expected export minus import "
-                                              "growth"),
+    Driver("expected_divergence", 0.20, True, "next year's expected export minus import growth"),
     Driver("balance_to_exports", 0.20, True, "trade surplus as a share of exports"),
     Driver("balance_growth", 0.15, True, "growth of the trade surplus"),
     Driver("share_change_United States", 0.15, False, "change of the US share of exports"),
@@ -81,14 +80,20 @@ def score_year(indicators: pd.DataFrame, year: int) -> dict:
     """
     rows, reasons = [], []
     for drv in SPEC:
-        now = indicators[(indicators["indicator"] == drv.indicator)
-                         & (indicators["year"] == year)]
+        now = indicators[(indicators["indicator"] == drv.indicator) & (indicators["year"] == year)]
         hist_name = HISTORY_OF.get(drv.indicator, drv.indicator)
-        hist = indicators[(indicators["indicator"] == hist_name)
-                          & (indicators["year"] < year)]["value"].to_numpy(float)
-        row = {"indicator": drv.indicator, "value": np.nan, "percentile": np.nan,
-               "robust_z": np.nan, "adverse_percentile": np.nan, "weight": drv.weight,
-               "status": "not available"}
+        hist = indicators[(indicators["indicator"] == hist_name) & (indicators["year"] < year)][
+            "value"
+        ].to_numpy(float)
+        row = {
+            "indicator": drv.indicator,
+            "value": np.nan,
+            "percentile": np.nan,
+            "robust_z": np.nan,
+            "adverse_percentile": np.nan,
+            "weight": drv.weight,
+            "status": "not available",
+        }
         if now.empty:
             rows.append(row)
             continue
@@ -100,39 +105,67 @@ def score_year(indicators: pd.DataFrame, year: int) -> dict:
             continue
         pct = 100 * (np.mean(hist < value) + 0.5 * np.mean(hist == value))
         mad = 1.4826 * np.median(np.abs(hist - np.median(hist)))
-        row.update(percentile=pct, robust_z=(value - np.median(hist)) / mad if mad > 0
-                   else np.nan, adverse_percentile=pct if drv.adverse_when_high else 100 - pct,
-                   status="scored")
+        row.update(
+            percentile=pct,
+            robust_z=(value - np.median(hist)) / mad if mad > 0 else np.nan,
+            adverse_percentile=pct if drv.adverse_when_high else 100 - pct,
+            status="scored",
+        )
         rows.append(row)
-        first = int(indicators[(indicators["indicator"] == hist_name)
-                               & (indicators["year"] < year)]["year"].min())
+        first = int(
+            indicators[(indicators["indicator"] == hist_name) & (indicators["year"] < year)][
+                "year"
+            ].min()
+        )
         adverse = row["adverse_percentile"]
         if adverse >= 70 or adverse <= 30:
             direction = "raises" if adverse >= 70 else "lowers"
             said = f"{drv.label} {_fmt(value, unit)}"
             growth = indicators[indicators["year"] == year].set_index("indicator")["value"]
             if drv.indicator == "divergence" and {"export_growth", "import_growth"} <= set(
-                    growth.index):
-                said = (f"exports {growth['export_growth']:+.1f}% while imports "
-                        f"{growth['import_growth']:+.1f}%: divergence {value:.1f} pp")
-            reasons.append((abs(adverse - 50) * drv.weight,
-                            f"{said}, {_ordinal(pct)} percentile of {first}-{year - 1}: "
-                            f"{direction} the score"))
+                growth.index
+            ):
+                said = (
+                    f"exports {growth['export_growth']:+.1f}% while imports "
+                    f"{growth['import_growth']:+.1f}%: divergence {value:.1f} pp"
+                )
+            reasons.append(
+                (
+                    abs(adverse - 50) * drv.weight,
+                    f"{said}, {_ordinal(pct)} percentile of {first}-{year - 1}: "
+                    f"{direction} the score",
+                )
+            )
     components = pd.DataFrame(rows)
     scored = components[components["status"] == "scored"]
     if scored.empty or scored["weight"].sum() < MIN_WEIGHT - 1e-9:
         score = np.nan
-        reasons = [(0.0, f"not enough indicators scored ({len(scored)}, weight "
-                         f"{scored['weight'].sum():.2f}) for a score")]
+        reasons = [
+            (
+                0.0,
+                f"not enough indicators scored ({len(scored)}, weight "
+                f"{scored['weight'].sum():.2f}) for a score",
+            )
+        ]
     else:
         score = float(np.average(scored["adverse_percentile"], weights=scored["weight"]))
         if len(scored) < len(SPEC):
-            reasons.append((-1.0, f"score rests on {len(scored)} of {len(SPEC)} indicators "
-                                  f"(weight {scored['weight'].sum():.2f}), the others lacking "
-                                  "data or history"))
+            reasons.append(
+                (
+                    -1.0,
+                    f"score rests on {len(scored)} of {len(SPEC)} indicators "
+                    f"(weight {scored['weight'].sum():.2f}), the others lacking "
+                    "data or history",
+                )
+            )
     ordered = [text for _, text in sorted(reasons, key=lambda r: -r[0])]
-    return {"year": year, "score": score, "level": level_of(score), "components": components,
-            "reasons": ordered}
+    return {
+        "year": year,
+        "score": score,
+        "level": level_of(score),
+        "components": components,
+        "reasons": ordered,
+    }
 
 
 def verdict(outlook_row: pd.Series) -> str:

@@ -50,12 +50,24 @@ SECTOR_SPEC = (
     Scale("volume_growth", 0.20, 0.0, 30.0, "percent", "export volume growth"),
     Scale("unit_value_growth", 0.20, 0.0, -20.0, "percent", "export unit-value growth"),
     Scale("divergence", 0.20, 0.0, 40.0, "pp", "volume growth minus unit-value growth"),
-    Scale("persistence", 0.15, 0.0, 12.0, "months", "months of the last 12 with volume up "
-                                                    "and unit value down (year on year)"),
+    Scale(
+        "persistence",
+        0.15,
+        0.0,
+        12.0,
+        "months",
+        "months of the last 12 with volume up and unit value down (year on year)",
+    ),
     Scale("growth_vs_total", 0.15, 0.0, 30.0, "pp", "value growth minus total export growth"),
     Scale("share_of_exports", 0.10, 0.0, 5.0, "percent", "share of China's exports"),
-    Scale("supply_overhang", 0.20, 30.0, 70.0, "percent",
-          "production not installed at home (solar: exported or stocked)"),
+    Scale(
+        "supply_overhang",
+        0.20,
+        30.0,
+        70.0,
+        "percent",
+        "production not installed at home (solar: exported or stocked)",
+    ),
 )
 
 
@@ -70,8 +82,10 @@ def unit_values(value: pd.Series, quantity: pd.Series) -> tuple[pd.Series, list[
     """
     for name, s in (("value", value), ("quantity", quantity)):
         if (s < 0).any():
-            raise DataError(f"Series '{s.name}': negative {name} in "
-                            f"{s.index[s < 0][0]}; exports and quantities are non-negative.")
+            raise DataError(
+                f"Series '{s.name}': negative {name} in "
+                f"{s.index[s < 0][0]}; exports and quantities are non-negative."
+            )
     q = quantity.reindex(value.index)
     ok = q.gt(0) & value.notna()
     uv = (value / q).where(ok)
@@ -111,8 +125,9 @@ def decompose(value: pd.Series, quantity: pd.Series, basis: str = "annual") -> p
         ``log_volume + log_unit_value``), only where all three are defined.
     """
     if basis not in ("annual", "yoy"):
-        raise ValueError(f"The 'basis' parameter of decompose must be 'annual' or 'yoy'. "
-                         f"Got {basis!r} instead.")
+        raise ValueError(
+            f"The 'basis' parameter of decompose must be 'annual' or 'yoy'. Got {basis!r} instead."
+        )
     unit_values(value, quantity)  # validates signs
     if basis == "annual":
         v, q = _annual(value), _annual(quantity.reindex(value.index))
@@ -124,19 +139,31 @@ def decompose(value: pd.Series, quantity: pd.Series, basis: str = "annual") -> p
     v, q = v.where(ok), q.where(ok)
     lv = np.log(v / v.shift(lag))
     lq = np.log(q / q.shift(lag))
-    out = pd.DataFrame({"period": v.index, "log_value": 100 * lv.to_numpy(),
-                        "log_volume": 100 * lq.to_numpy()})
+    out = pd.DataFrame(
+        {"period": v.index, "log_value": 100 * lv.to_numpy(), "log_volume": 100 * lq.to_numpy()}
+    )
     out["log_unit_value"] = out["log_value"] - out["log_volume"]
-    for col, src in (("value_growth_pct", "log_value"), ("volume_growth_pct", "log_volume"),
-                     ("unit_value_growth_pct", "log_unit_value")):
+    for col, src in (
+        ("value_growth_pct", "log_value"),
+        ("volume_growth_pct", "log_volume"),
+        ("unit_value_growth_pct", "log_unit_value"),
+    ):
         out[col] = 100 * np.expm1(out[src] / 100)
     return out.dropna().reset_index(drop=True)[
-        ["period", "value_growth_pct", "volume_growth_pct", "unit_value_growth_pct",
-         "log_value", "log_volume", "log_unit_value"]]
+        [
+            "period",
+            "value_growth_pct",
+            "volume_growth_pct",
+            "unit_value_growth_pct",
+            "log_value",
+            "log_volume",
+            "log_unit_value",
+        ]
+    ]
 
 
 def signal(yoy: pd.DataFrame, last: int = 12) -> dict:
-    """"Volume up, unit value down" over the last ``last`` year-on-year periods.
+    """ "Volume up, unit value down" over the last ``last`` year-on-year periods.
 
     Returns
     -------
@@ -153,8 +180,12 @@ def signal(yoy: pd.DataFrame, last: int = 12) -> dict:
             break
         run += 1
     size = np.minimum(tail.loc[on, "volume_growth_pct"], -tail.loc[on, "unit_value_growth_pct"])
-    return {"months": int(on.sum()), "of": len(tail), "run": run,
-            "size": float(size.mean()) if on.any() else 0.0}
+    return {
+        "months": int(on.sum()),
+        "of": len(tail),
+        "run": run,
+        "size": float(size.mean()) if on.any() else 0.0,
+    }
 
 
 @dataclass
@@ -171,19 +202,30 @@ class SectorScore:
 
     def row(self) -> dict:
         """A flat row for tables and JSON."""
-        return {"product": self.product, "year": self.year,
-                "score": round(self.score, 1) if np.isfinite(self.score) else None,
-                "level": self.level, **{k: round(v, 2) for k, v in self.indicators.items()},
-                "reasons": "; ".join(self.reasons), "notes": "; ".join(self.notes)}
+        return {
+            "product": self.product,
+            "year": self.year,
+            "score": round(self.score, 1) if np.isfinite(self.score) else None,
+            "level": self.level,
+            **{k: round(v, 2) for k, v in self.indicators.items()},
+            "reasons": "; ".join(self.reasons),
+            "notes": "; ".join(self.notes),
+        }
 
 
 def _points(spec: Scale, x: float) -> float:
     return float(np.clip(100 * (x - spec.zero) / (spec.full - spec.zero), 0, 100))
 
 
-def score_sector(product: str, value: pd.Series, quantity: pd.Series | None, *,
-                 total: pd.Series, year: int | None = None,
-                 overhang: float | None = None) -> SectorScore:
+def score_sector(
+    product: str,
+    value: pd.Series,
+    quantity: pd.Series | None,
+    *,
+    total: pd.Series,
+    year: int | None = None,
+    overhang: float | None = None,
+) -> SectorScore:
     """Indicators, a 0-100 score, a level and reasons for one commodity line.
 
     Parameters
@@ -203,11 +245,16 @@ def score_sector(product: str, value: pd.Series, quantity: pd.Series | None, *,
     """
     notes: list[str] = []
     annual_v, annual_t = _annual(value), _annual(total)
-    years = [y for y in annual_v.dropna().index if y - 1 in annual_v.dropna().index
-             and y in annual_t.dropna().index]
+    years = [
+        y
+        for y in annual_v.dropna().index
+        if y - 1 in annual_v.dropna().index and y in annual_t.dropna().index
+    ]
     if not years:
-        raise DataError(f"Commodity {product!r} has no two complete consecutive years of "
-                        "value; nothing to compare.")
+        raise DataError(
+            f"Commodity {product!r} has no two complete consecutive years of "
+            "value; nothing to compare."
+        )
     year = years[-1] if year is None else int(year)
     if year not in years:
         raise DataError(f"Commodity {product!r} has no complete years {year - 1} and {year}.")
@@ -238,19 +285,27 @@ def score_sector(product: str, value: pd.Series, quantity: pd.Series | None, *,
         ind["supply_overhang"] = float(overhang)
     scored = [(s, _points(s, ind[s.indicator])) for s in SECTOR_SPEC if s.indicator in ind]
     weight = sum(s.weight for s, _ in scored)
-    total_weight = sum(s.weight for s in SECTOR_SPEC
-                       if s.indicator != "supply_overhang" or overhang is not None)
+    total_weight = sum(
+        s.weight for s in SECTOR_SPEC if s.indicator != "supply_overhang" or overhang is not None
+    )
     score = sum(s.weight * p for s, p in scored) / weight if weight >= MIN_WEIGHT else np.nan
-    reasons = [f"{s.label} {_fmt(ind[s.indicator], s.unit)} ({p:.0f} of 100 points, 100 at "
-               f"{_fmt(s.full, s.unit)})" for s, p in sorted(scored, key=lambda t: -t[1])
-               if p >= 50]
+    reasons = [
+        f"{s.label} {_fmt(ind[s.indicator], s.unit)} ({p:.0f} of 100 points, 100 at "
+        f"{_fmt(s.full, s.unit)})"
+        for s, p in sorted(scored, key=lambda t: -t[1])
+        if p >= 50
+    ]
     possible = sum(1 for s in SECTOR_SPEC if s.indicator != "supply_overhang") + (
-        overhang is not None)
-    reasons.append(f"score rests on {len(scored)} of {possible} indicators (weight "
-                   f"{weight:.2f} of {total_weight:.2f})")
+        overhang is not None
+    )
+    reasons.append(
+        f"score rests on {len(scored)} of {possible} indicators (weight "
+        f"{weight:.2f} of {total_weight:.2f})"
+    )
     if not np.isfinite(score):
-        reasons.insert(0, f"not enough indicators for a score (weight {weight:.2f}, needs "
-                          f"{MIN_WEIGHT})")
+        reasons.insert(
+            0, f"not enough indicators for a score (weight {weight:.2f}, needs {MIN_WEIGHT})"
+        )
     return SectorScore(product, year, score, level_of(score), reasons, ind, notes)
 
 
