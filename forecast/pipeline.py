@@ -148,8 +148,10 @@ def _prepare(spec: SeriesSpec, cache: dict) -> SeriesResult:
     missing = y.index[y.isna()]
     if len(missing):
         start = missing[-1] + 1
-        res.notes.append(f"gaps until {missing[-1]}: models use the span from {start} "
-                         f"({len(y.loc[start:])} periods); the gaps are not filled")
+        res.notes.append(
+            f"gaps until {missing[-1]}: models use the span from {start} "
+            f"({len(y.loc[start:])} periods); the gaps are not filled"
+        )
         y = y.loc[start:]
     res.y = y
     if spec.driver_id:
@@ -171,8 +173,9 @@ def _backtest(res: SeriesResult, config: RunConfig, n_jobs: int) -> None:
     res.backtest = pd.concat([p.forecasts for p in parts], ignore_index=True)
     for p in parts:
         for _, fold in p.failed.iterrows():
-            res.notes.append(f"backtest fold {fold['cutoff']} of {fold['model']} failed: "
-                             f"{fold['error'][:120]}")
+            res.notes.append(
+                f"backtest fold {fold['cutoff']} of {fold['model']} failed: {fold['error']}"
+            )
     board = evaluate(res.backtest, ["mase", "rmsse", "mape", "coverage_80", "coverage_95"])
     res.leaderboard = board.sort_values("mase").reset_index(drop=True)
 
@@ -184,28 +187,38 @@ def _select(res: SeriesResult, config: RunConfig) -> list[str]:
         res.uses_driver = bool(scores["arima_driver"] < scores.get("arima", np.inf))
         scores = scores.drop("arima_driver")
         if res.uses_driver:
-            res.notes.append("the driver improved ARIMA's backtest MASE; the ensemble's ARIMA "
-                             "member uses it (held at its last value in forecasts)")
+            res.notes.append(
+                "the driver improved ARIMA's backtest MASE; the ensemble's ARIMA "
+                "member uses it (held at its last value in forecasts)"
+            )
     if scores.empty:
         ran = res.backtest is not None and not res.backtest.empty
         scale = res.backtest["scale_mae"] if ran else None
         if ran and (scale == 0).all():
-            raise DataError(f"Series {res.spec.id}: the backtest ran, but the in-sample "
-                            "seasonal-naive error is zero in every fold (a constant or exactly "
-                            "repeating series), so MASE cannot rank the models. Check the data.")
+            raise DataError(
+                f"Series {res.spec.id}: the backtest ran, but the in-sample "
+                "seasonal-naive error is zero in every fold (a constant or exactly "
+                "repeating series), so MASE cannot rank the models. Check the data."
+            )
         raise DataError(f"No candidate model completed a backtest fold on {res.spec.id}.")
     res.weights = weights_from_scores(scores, top=config.ensemble_size)
     return list(res.weights)
 
 
 def _run_key(res: SeriesResult, config: RunConfig, members: list[str]) -> str:
-    parts = [fingerprint(res.y, res.X if res.uses_driver else None), config.digest(),
-             json.dumps(res.weights, sort_keys=True), __version__, ",".join(members)]
+    parts = [
+        fingerprint(res.y, res.X if res.uses_driver else None),
+        config.digest(),
+        json.dumps(res.weights, sort_keys=True),
+        __version__,
+        ",".join(members),
+    ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def _fit(res: SeriesResult, config: RunConfig, store: ModelStore, refit: bool,
-         save: bool = True) -> None:
+def _fit(
+    res: SeriesResult, config: RunConfig, store: ModelStore, refit: bool, save: bool = True
+) -> None:
     members = _select(res, config)
     key = _run_key(res, config, members)
     X = res.X if res.uses_driver else None
@@ -215,12 +228,14 @@ def _fit(res: SeriesResult, config: RunConfig, store: ModelStore, refit: bool,
                 res.model, res.reused = load(path), True
                 res.artifact = str(path.relative_to(store.root))
                 return
-    model = Ensemble(members=[get(m) for m in members], combine="weighted",
-                     weights=res.weights)
+    model = Ensemble(members=[get(m) for m in members], combine="weighted", weights=res.weights)
     model.fit(res.y, X)
     board = res.leaderboard.set_index("model")
-    meta = {"run_key": key, "weights": res.weights,
-            "backtest_mase": {m: float(board.loc[m, "mase"]) for m in members}}
+    meta = {
+        "run_key": key,
+        "weights": res.weights,
+        "backtest_mase": {m: float(board.loc[m, "mase"]) for m in members},
+    }
     res.model = model
     if save:
         path = store.save(model, metadata=meta, keep_data=config.keep_data)
@@ -241,19 +256,19 @@ def _outlook_years(results: list[SeriesResult], config: RunConfig) -> dict[str, 
     return years
 
 
-def _outlook(res: SeriesResult, config: RunConfig, year: int | None,
-             shock: float = 0.0) -> None:
+def _outlook(res: SeriesResult, config: RunConfig, year: int | None, shock: float = 0.0) -> None:
     y, model = res.y, res.model
     future = None
     if res.uses_driver:
         last = float(res.X["driver"].iloc[-1])
         future = step_path(y.index[-1], 36, current=last, name="driver")
-    res.outlook = outlook(model, y, year=year, n_paths=config.n_paths, X=future,
-                          random_state=config.seed, shock=shock)
+    res.outlook = outlook(
+        model, y, year=year, n_paths=config.n_paths, X=future, random_state=config.seed, shock=shock
+    )
     target = int(res.outlook["year"].iloc[0])
     end = pd.Period(f"{target}-12-31", freq=y.index.freq)
     h = max((end - y.index[-1]).n, season_length_for(y.index))
-    res.forecast = model.predict(h, X=None if future is None else future.iloc[:max(h, 1)])
+    res.forecast = model.predict(h, X=None if future is None else future.iloc[: max(h, 1)])
 
 
 def _risk(results: list[SeriesResult]) -> pd.DataFrame:
@@ -267,8 +282,11 @@ def _risk(results: list[SeriesResult]) -> pd.DataFrame:
         partners, skipped = {}, []
         if par == "World":
             for p, r in done.items():
-                if not p.startswith(f"{rep}/") or p.split("/")[2] != "exports" or \
-                        p.split("/")[1] == "World":
+                if (
+                    not p.startswith(f"{rep}/")
+                    or p.split("/")[2] != "exports"
+                    or p.split("/")[1] == "World"
+                ):
                     continue
                 if {r.y_full.attrs.get("unit"), res.y_full.attrs.get("unit")} <= set(USD_BILLION):
                     partners[p.split("/")[1]] = r.y_full
@@ -276,16 +294,20 @@ def _risk(results: list[SeriesResult]) -> pd.DataFrame:
                     skipped.append(f"{p} ({r.y_full.attrs.get('unit')})")
         try:
             # indicators use the whole history: a gap only removes the years it touches
-            report = assess(res.y_full, imp.y_full if imp else None,
-                            partners=partners or None,
-                            export_outlook=res.outlook,
-                            import_outlook=imp.outlook if imp else None)
+            report = assess(
+                res.y_full,
+                imp.y_full if imp else None,
+                partners=partners or None,
+                export_outlook=res.outlook,
+                import_outlook=imp.outlook if imp else None,
+            )
         except (DataError, ValueError) as exc:
             res.errors.append(f"risk: {exc}")
             continue
         if skipped:
-            report.notes.append("partner shares leave out flows in other currencies: "
-                                + ", ".join(skipped))
+            report.notes.append(
+                "partner shares leave out flows in other currencies: " + ", ".join(skipped)
+            )
         row = report.row()
         row["notes"] = "; ".join(report.notes + res.notes)
         if imp is not None:
@@ -294,17 +316,32 @@ def _risk(results: list[SeriesResult]) -> pd.DataFrame:
     for res in results:  # a failed exports series is a row that says so, not a silence
         parts = res.spec.id.split("/")
         if res.errors and len(parts) == 4 and parts[2] == "exports":
-            rows.append({"series_id": res.spec.id, "year": None, "score": None,
-                         "level": "not available", "verdict": "not available",
-                         "p_growth_ge_0": None, "expected_growth": None,
-                         "reasons": "not assessed: the series failed (see notes)",
-                         "notes": "; ".join(res.errors)})
+            rows.append(
+                {
+                    "series_id": res.spec.id,
+                    "year": None,
+                    "score": None,
+                    "level": "not available",
+                    "verdict": "not available",
+                    "p_growth_ge_0": None,
+                    "expected_growth": None,
+                    "reasons": "not assessed: the series failed (see notes)",
+                    "notes": "; ".join(res.errors),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def assess_series(config: RunConfig, *, store: str | Path | None = None, refit: bool = False,
-           n_jobs: int = 1, progress: bool = False, save: bool = True,
-           shocks: dict[str, float] | None = None) -> tuple[list[SeriesResult], pd.DataFrame]:
+def assess_series(
+    config: RunConfig,
+    *,
+    store: str | Path | None = None,
+    refit: bool = False,
+    n_jobs: int = 1,
+    progress: bool = False,
+    save: bool = True,
+    shocks: dict[str, float] | None = None,
+) -> tuple[list[SeriesResult], pd.DataFrame]:
     """The series stages of the main job: validate, backtest, select, fit, outlook, risk.
 
     ``forecast run`` and ``forecast risk`` both call this, so the same data, config and
@@ -342,10 +379,14 @@ def assess_series(config: RunConfig, *, store: str | Path | None = None, refit: 
             results.append(SeriesResult(spec, errors=[f"validate: {exc}"]))
         log.info("validated %s", spec.id)
     years: dict[str, int] = {}
-    stages = [("backtest", lambda r: _backtest(r, config, n_jobs)),
-              ("fit", lambda r: _fit(r, config, model_store, refit, save)),
-              ("outlook", lambda r: _outlook(r, config, years.get(r.spec.id),
-                                             shocks.get(r.spec.id, 0.0)))]
+    stages = [
+        ("backtest", lambda r: _backtest(r, config, n_jobs)),
+        ("fit", lambda r: _fit(r, config, model_store, refit, save)),
+        (
+            "outlook",
+            lambda r: _outlook(r, config, years.get(r.spec.id), shocks.get(r.spec.id, 0.0)),
+        ),
+    ]
     for name, stage in stages:
         if name == "outlook":
             years.update(_outlook_years(results, config))
@@ -359,8 +400,9 @@ def assess_series(config: RunConfig, *, store: str | Path | None = None, refit: 
     return results, _risk(results)
 
 
-def rescore(results: list[SeriesResult], config: RunConfig, shocks: dict[str, float]
-            ) -> pd.DataFrame:
+def rescore(
+    results: list[SeriesResult], config: RunConfig, shocks: dict[str, float]
+) -> pd.DataFrame:
     """The risk table again with scenario ``shocks`` on the outlooks of fitted results (the
     backtests and fits are reused; the results keep their baseline outlooks)."""
     import copy
@@ -372,8 +414,15 @@ def rescore(results: list[SeriesResult], config: RunConfig, shocks: dict[str, fl
     return _risk(shocked)
 
 
-def run(config: RunConfig, out_dir: str | Path, *, refit: bool = False, n_jobs: int = 1,
-        store: str | Path | None = None, progress: bool = True) -> RunResult:
+def run(
+    config: RunConfig,
+    out_dir: str | Path,
+    *,
+    refit: bool = False,
+    n_jobs: int = 1,
+    store: str | Path | None = None,
+    progress: bool = True,
+) -> RunResult:
     """Run the whole job and write its outputs to ``out_dir``.
 
     Parameters
@@ -400,8 +449,9 @@ def run(config: RunConfig, out_dir: str | Path, *, refit: bool = False, n_jobs: 
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise ConfigError(f"The output folder '{out}' is a file. Name a folder (it is "
-                          "created if missing).")
+        raise ConfigError(
+            f"The output folder '{out}' is a file. Name a folder (it is created if missing)."
+        )
     out.mkdir(parents=True, exist_ok=True)
     # A summary left by an earlier run in this folder must not vouch for this run's
     # outputs if it is interrupted: the new one is written last.
@@ -411,16 +461,22 @@ def run(config: RunConfig, out_dir: str | Path, *, refit: bool = False, n_jobs: 
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     try:
-        results, risk = assess_series(config, store=store, refit=refit, n_jobs=n_jobs,
-                                      progress=progress)
+        results, risk = assess_series(
+            config, store=store, refit=refit, n_jobs=n_jobs, progress=progress
+        )
         result = RunResult(config, results, risk, out)
         if config.partners is not None:
             spec = config.partners
             try:
                 result.partners = analyse_partners(
-                    dataset=spec.dataset, csv=spec.csv, top=spec.top,
-                    groupings=spec.groupings, method=spec.method, n_paths=config.n_paths,
-                    random_state=config.seed)
+                    dataset=spec.dataset,
+                    csv=spec.csv,
+                    top=spec.top,
+                    groupings=spec.groupings,
+                    method=spec.method,
+                    n_paths=config.n_paths,
+                    random_state=config.seed,
+                )
                 log.info("partners done")
             except (DataError, ValueError) as exc:
                 result.errors.append(f"partners: {exc}")
@@ -428,8 +484,11 @@ def run(config: RunConfig, out_dir: str | Path, *, refit: bool = False, n_jobs: 
         if config.sectors is not None:
             try:
                 result.sectors = analyse_sectors(
-                    dataset=config.sectors.dataset, csv=config.sectors.csv,
-                    n_paths=config.n_paths, random_state=config.seed)
+                    dataset=config.sectors.dataset,
+                    csv=config.sectors.csv,
+                    n_paths=config.n_paths,
+                    random_state=config.seed,
+                )
                 log.info("sectors done")
             except (DataError, ValueError) as exc:
                 result.errors.append(f"sectors: {exc}")

@@ -33,8 +33,18 @@ def first_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("run")
     cfg = root / "small.toml"
     cfg.write_text(SMALL)
-    code = main(["run", "--config", str(cfg), "--out", str(root / "out"), "--store",
-                 str(root / "store"), "--quiet"])
+    code = main(
+        [
+            "run",
+            "--config",
+            str(cfg),
+            "--out",
+            str(root / "out"),
+            "--store",
+            str(root / "store"),
+            "--quiet",
+        ]
+    )
     return root, cfg, code
 
 
@@ -48,9 +58,18 @@ def test_run_writes_every_output(first_run):
     root, _, code = first_run
     out = root / "out"
     assert code == 0
-    for name in ("report.html", "summary.json", "forecasts.csv", "backtest.csv", "risk.csv",
-                 "run.log", "partners.csv", "partner_diversion.csv", "sectors.csv",
-                 "sector_outlook.csv"):
+    for name in (
+        "report.html",
+        "summary.json",
+        "forecasts.csv",
+        "backtest.csv",
+        "risk.csv",
+        "run.log",
+        "partners.csv",
+        "partner_diversion.csv",
+        "sectors.csv",
+        "sector_outlook.csv",
+    ):
         assert (out / name).stat().st_size > 0, name
     summary = _summary(out)
     exports = summary["series"][0]
@@ -63,11 +82,14 @@ def test_run_writes_every_output(first_run):
     partners = summary["partners"]  # the default [partners] section applies
     assert partners["year"] == 2026 and partners["method"] == "mint_shrink"
     assert partners["outlook"][0]["node"] == "World"
-    contributions = sum(r["expected_contribution_pp"] for r in
-                        partners["outlook_contributions"])
-    assert contributions == pytest.approx(100 * partners["outlook"][0]["expected_growth"],
-                                          abs=1e-4)
-    assert "Where exports go" in (out / "report.html").read_text()
+    contributions = sum(r["expected_contribution_pp"] for r in partners["outlook_contributions"])
+    assert contributions == pytest.approx(100 * partners["outlook"][0]["expected_growth"], abs=1e-4)
+    html = (out / "report.html").read_text()
+    assert "Where exports go" in html
+    # the report answers first: the headline comes before every table
+    assert html.index('class="headline"') < html.index("<table")
+    assert "China's total exports are expected to grow" in html
+    assert "likely to contract when P(growth" in html  # the verdict rule beside verdicts
 
 
 @pytest.mark.parametrize("store", ["same", "fresh"])
@@ -90,8 +112,21 @@ def test_run_and_risk_give_one_answer(first_run, tmp_path, capsys, store):
 
 def test_rerun_reuses_artifacts_and_reproduces_summary(first_run):
     root, cfg, _ = first_run
-    assert main(["run", "--config", str(cfg), "--out", str(root / "again"), "--store",
-                 str(root / "store"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(cfg),
+                "--out",
+                str(root / "again"),
+                "--store",
+                str(root / "store"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     a, b = _summary(root / "out"), _summary(root / "again")
     assert all(s["artifact_reused"] for s in b["series"])
     for s in a["series"]:
@@ -101,8 +136,22 @@ def test_rerun_reuses_artifacts_and_reproduces_summary(first_run):
 
 def test_fresh_store_gives_the_same_numbers(first_run, tmp_path):
     root, cfg, _ = first_run
-    assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--store",
-                 str(tmp_path / "s"), "--quiet", "--refit"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(cfg),
+                "--out",
+                str(tmp_path / "o"),
+                "--store",
+                str(tmp_path / "s"),
+                "--quiet",
+                "--refit",
+            ]
+        )
+        == 0
+    )
     assert _summary(root / "out") == _summary(tmp_path / "o")
 
 
@@ -110,11 +159,26 @@ def test_refit_saves_new_versions(first_run, tmp_path):
     root, cfg, _ = first_run
     store = tmp_path / "store"
     shutil.copytree(root / "store", store)
-    assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--store",
-                 str(store), "--quiet", "--refit"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(cfg),
+                "--out",
+                str(tmp_path / "o"),
+                "--store",
+                str(store),
+                "--quiet",
+                "--refit",
+            ]
+        )
+        == 0
+    )
     summary = _summary(tmp_path / "o")
-    assert all(not s["artifact_reused"] and s["artifact"].endswith("v0002")
-               for s in summary["series"])
+    assert all(
+        not s["artifact_reused"] and s["artifact"].endswith("v0002") for s in summary["series"]
+    )
 
 
 def test_models_saved_without_data_are_reused_with_the_same_numbers(first_run, tmp_path):
@@ -124,12 +188,27 @@ def test_models_saved_without_data_are_reused_with_the_same_numbers(first_run, t
     lean = tmp_path / "lean.toml"
     lean.write_text(SMALL.replace("windows = 2", "windows = 2\nkeep_data = false"))
     for out in ("a", "b"):
-        assert main(["run", "--config", str(lean), "--out", str(tmp_path / out), "--store",
-                     str(tmp_path / "s"), "--quiet"]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "--config",
+                    str(lean),
+                    "--out",
+                    str(tmp_path / out),
+                    "--store",
+                    str(tmp_path / "s"),
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
     a, b = _summary(tmp_path / "a"), _summary(tmp_path / "b")
     assert all(s["artifact_reused"] for s in b["series"])
-    assert all(read_manifest(tmp_path / "s" / s["artifact"])["training"]["data_kept"] is False
-               for s in b["series"])
+    assert all(
+        read_manifest(tmp_path / "s" / s["artifact"])["training"]["data_kept"] is False
+        for s in b["series"]
+    )
     full = _summary(root / "out")
     assert [s["outlook"] for s in b["series"]] == [s["outlook"] for s in full["series"]]
     assert [s["outlook"] for s in a["series"]] == [s["outlook"] for s in b["series"]]
@@ -137,10 +216,21 @@ def test_models_saved_without_data_are_reused_with_the_same_numbers(first_run, t
 
 def test_failing_series_is_reported_and_the_rest_completes(tmp_path, capsys):
     cfg = tmp_path / "c.toml"
-    cfg.write_text(SMALL + '\n[[series]]\ndataset = "china_total_annual"\n'
-                   'id = "No/Such/series/x"\n')
-    code = main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--store",
-                 str(tmp_path / "s"), "--quiet"])
+    cfg.write_text(
+        SMALL + '\n[[series]]\ndataset = "china_total_annual"\nid = "No/Such/series/x"\n'
+    )
+    code = main(
+        [
+            "run",
+            "--config",
+            str(cfg),
+            "--out",
+            str(tmp_path / "o"),
+            "--store",
+            str(tmp_path / "s"),
+            "--quiet",
+        ]
+    )
     assert code == 1
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert summary["failed"] is True
@@ -151,13 +241,16 @@ def test_failing_series_is_reported_and_the_rest_completes(tmp_path, capsys):
     assert "No series matches" in (tmp_path / "o" / "report.html").read_text()
 
 
-@pytest.mark.parametrize("text, key", [
-    ("[run]\nwindows = 0\n", "run.windows"),
-    ("[run]\ncandidates = [\"prophet\"]\n", "run.candidates"),
-    ("[run]\nspeed = 1\n", "run.speed"),
-    ("[[series]]\nid = \"x\"\n", "series[0]"),
-    ("[run\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("[run]\nwindows = 0\n", "run.windows"),
+        ('[run]\ncandidates = ["prophet"]\n', "run.candidates"),
+        ("[run]\nspeed = 1\n", "run.speed"),
+        ('[[series]]\nid = "x"\n', "series[0]"),
+        ("[run\n", "not valid TOML"),
+    ],
+)
 def test_bad_config_is_one_line_naming_the_key(tmp_path, capsys, text, key):
     cfg = tmp_path / "bad.toml"
     cfg.write_text(text)
@@ -168,15 +261,32 @@ def test_bad_config_is_one_line_naming_the_key(tmp_path, capsys, text, key):
 
 def test_labels_are_escaped(tmp_path):
     evil = "<img src=x onerror=alert(1)>"  # no '/': ids join their parts with it
-    rows = "".join(f"{evil},World,exports,total,{y}-01-01,{100 + 5 * (y - 2000)},USD billion\n"
-                   for y in range(2000, 2016))
+    rows = "".join(
+        f"{evil},World,exports,total,{y}-01-01,{100 + 5 * (y - 2000)},USD billion\n"
+        for y in range(2000, 2016)
+    )
     data = tmp_path / "evil.csv"
     data.write_text("reporter,partner,flow,product,date,value,unit\n" + rows)
     cfg = tmp_path / "c.toml"
-    cfg.write_text('[run]\nn_paths = 100\ncandidates = ["naive", "drift"]\nwindows = 2\n'
-                   f'[[series]]\ncsv = "{data}"\nid = "{evil}/World/exports/total"\n')
-    assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--store",
-                 str(tmp_path / "s"), "--quiet"]) == 0
+    cfg.write_text(
+        '[run]\nn_paths = 100\ncandidates = ["naive", "drift"]\nwindows = 2\n'
+        f'[[series]]\ncsv = "{data}"\nid = "{evil}/World/exports/total"\n'
+    )
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(cfg),
+                "--out",
+                str(tmp_path / "o"),
+                "--store",
+                str(tmp_path / "s"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     html = (tmp_path / "o" / "report.html").read_text()
     assert "<img" not in html.lower()
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -185,25 +295,42 @@ def test_labels_are_escaped(tmp_path):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (Debian "
-                    "package 'chromium'; .ci/run installs it)")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium is not installed (Debian package 'chromium'; .ci/run installs it)",
+)
 def test_report_renders_in_headless_chromium(first_run, tmp_path):
     root, _, _ = first_run
     report = root / "out" / "report.html"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-             "--enable-logging=stderr", "--v=0"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
     shot = tmp_path / "report.png"
-    proc = subprocess.run([CHROMIUM, *flags, "--window-size=1280,2400",
-                           f"--screenshot={shot}", report.as_uri()],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [CHROMIUM, *flags, "--window-size=1280,2400", f"--screenshot={shot}", report.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert shot.exists() and shot.stat().st_size > 10_000, proc.stderr[-2000:]
-    console = [line for line in proc.stderr.splitlines()
-               if "CONSOLE" in line or "Uncaught" in line]
+    console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert not console, console
-    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", report.as_uri()],
-                         capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [CHROMIUM, *flags, "--dump-dom", report.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     # two series with a fan and a backtest chart each, two partner charts, six sectors
     assert dom.count("<svg") == 12 and "Overcapacity and sustainability" in dom
     assert "Where exports go" in dom and "Sectors: overcapacity where it is made" in dom

@@ -54,42 +54,61 @@ class Diversion:
         share moved most the other way, and the rest in one row."""
         t = self.table.set_index("part")
         if partner not in t.index:
-            raise DataError(f"{partner!r} is not a part of this partition; parts: "
-                            f"{shorten(t.index)}.")
+            raise DataError(
+                f"{partner!r} is not a part of this partition; parts: {shorten(t.index)}."
+            )
         moved = t.loc[partner, "share_change_pp"]
         others = t.drop(index=partner)["share_change_pp"]
         ranked = (others if moved < 0 else -others).sort_values(ascending=False)
         head = others.loc[ranked.index[:top]]
         rows = [{"part": partner, "share_change_pp": moved}]
         rows += [{"part": p, "share_change_pp": v} for p, v in head.items()]
-        rows.append({"part": "all other parts", "share_change_pp":
-                     others.drop(index=head.index).sum()})
+        rows.append(
+            {"part": "all other parts", "share_change_pp": others.drop(index=head.index).sum()}
+        )
         return pd.DataFrame(rows)
 
-    def summary(self, partner: str = "United States",
-                hhi: tuple[float, float] | None = None, hhi_label: str = "these parts") -> str:
+    def summary(
+        self,
+        partner: str = "United States",
+        hhi: tuple[float, float] | None = None,
+        hhi_label: str = "these parts",
+        subject: str | None = None,
+    ) -> str:
         """Two or three sentences: the growth, its biggest contributors, concentration
-        (over this partition, or the ``hhi`` pair given, named by ``hhi_label``)."""
+        (over this partition, or the ``hhi`` pair given, named by ``hhi_label``);
+        ``subject`` names the total (its column name by default)."""
         t = self.table.sort_values("contribution_pp")
         up = t.iloc[::-1].head(3)
         down = t.head(1).iloc[0]
-        text = (f"{self.total} grew {self.total_growth_pct:+.1f}% in {self.year} over "
-                f"{self.base_year}; the largest contributions came from "
-                + ", ".join(f"{r.part} ({r.contribution_pp:+.1f} pp)" for r in up.itertuples())
-                + f", the largest drag from {down['part']} ({down['contribution_pp']:+.1f} pp).")
+        text = (
+            f"{self.total} grew {self.total_growth_pct:+.1f}% in {self.year} over "
+            f"{self.base_year}; the largest contributions came from "
+            + ", ".join(f"{r.part} ({r.contribution_pp:+.1f} pp)" for r in up.itertuples())
+            + f", the largest drag from {down['part']} ({down['contribution_pp']:+.1f} pp)."
+        )
         if partner in set(self.table["part"]):
             row = self.table.set_index("part").loc[partner]
-            text += (f" {partner}'s share moved from {row['share_base_pct']:.1f}% to "
-                     f"{row['share_pct']:.1f}% ({row['share_change_pp']:+.1f} pp).")
+            text += (
+                f" {partner}'s share moved from {row['share_base_pct']:.1f}% to "
+                f"{row['share_pct']:.1f}% ({row['share_change_pp']:+.1f} pp)."
+            )
         low, high = hhi if hhi is not None else (self.hhi_base, self.hhi_year)
         text += f" Concentration (HHI over {hhi_label}) {low:,.0f} -> {high:,.0f}."
         return text
 
 
-def diversion_table(exports: pd.DataFrame, total: str, parts: Sequence[str], *,
-                    year: int | None = None, base_year: int | None = None,
-                    imports: pd.DataFrame | None = None, unit: str = "",
-                    rtol: float = 1e-6) -> Diversion:
+def diversion_table(
+    exports: pd.DataFrame,
+    total: str,
+    parts: Sequence[str],
+    *,
+    year: int | None = None,
+    base_year: int | None = None,
+    imports: pd.DataFrame | None = None,
+    unit: str = "",
+    rtol: float = 1e-6,
+) -> Diversion:
     """Shares, growth contributions and balances of a partition of ``total``.
 
     Parameters
@@ -124,20 +143,29 @@ def diversion_table(exports: pd.DataFrame, total: str, parts: Sequence[str], *,
             raise DataError(f"The exports table has no complete year {y} for the partition.")
         gap = complete.loc[y, list(parts)].sum() - complete.loc[y, total]
         if abs(gap) > rtol * abs(complete.loc[y, total]):
-            raise DataError(f"The parts do not add up to {total!r} in {y} (off by "
-                            f"{gap:,.6g}); give a partition (every part once, nothing left "
-                            "out), e.g. the continents or the bottom nodes.")
+            raise DataError(
+                f"The parts do not add up to {total!r} in {y} (off by "
+                f"{gap:,.6g}); give a partition (every part once, nothing left "
+                "out), e.g. the continents or the bottom nodes."
+            )
     x_b, x_y = complete.loc[base_year], complete.loc[year]
     share_b = 100 * x_b[list(parts)] / x_b[total]
     share_y = 100 * x_y[list(parts)] / x_y[total]
-    table = pd.DataFrame({
-        "part": list(parts), "unit": unit,
-        "exports_base": x_b[list(parts)].to_numpy(), "exports": x_y[list(parts)].to_numpy(),
-        "growth_pct": (100 * (x_y[list(parts)] / x_b[list(parts)] - 1)).to_numpy(),
-        "share_base_pct": share_b.to_numpy(), "share_pct": share_y.to_numpy(),
-        "share_change_pp": (share_y - share_b).to_numpy(),
-        "contribution_pp": (100 * (x_y[list(parts)] - x_b[list(parts)]) / x_b[total]
-                            ).to_numpy()})
+    table = pd.DataFrame(
+        {
+            "part": list(parts),
+            "unit": unit,
+            "exports_base": x_b[list(parts)].to_numpy(),
+            "exports": x_y[list(parts)].to_numpy(),
+            "growth_pct": (100 * (x_y[list(parts)] / x_b[list(parts)] - 1)).to_numpy(),
+            "share_base_pct": share_b.to_numpy(),
+            "share_pct": share_y.to_numpy(),
+            "share_change_pp": (share_y - share_b).to_numpy(),
+            "contribution_pp": (
+                100 * (x_y[list(parts)] - x_b[list(parts)]) / x_b[total]
+            ).to_numpy(),
+        }
+    )
     table["growth_pct"] = table["growth_pct"].replace([np.inf, -np.inf], np.nan)
     if imports is not None:
         m_b, m_y = imports.loc[base_year], imports.loc[year]
@@ -146,6 +174,13 @@ def diversion_table(exports: pd.DataFrame, total: str, parts: Sequence[str], *,
         table["balance"] = table["exports"] - table["imports"]
         surplus = float(x_y[total] - m_y[total])
         table["share_of_surplus_pct"] = 100 * table["balance"] / surplus if surplus else np.nan
-    return Diversion(table, total, base_year, year,
-                     float(100 * (x_y[total] / x_b[total] - 1)),
-                     float((share_b**2).sum()), float((share_y**2).sum()), unit)
+    return Diversion(
+        table,
+        total,
+        base_year,
+        year,
+        float(100 * (x_y[total] / x_b[total] - 1)),
+        float((share_b**2).sum()),
+        float((share_y**2).sum()),
+        unit,
+    )
