@@ -82,7 +82,7 @@ class Diversion:
         up = t.iloc[::-1].head(3)
         down = t.head(1).iloc[0]
         text = (
-            f"{self.total} grew {self.total_growth_pct:+.1f}% in {self.year} over "
+            f"{subject or self.total} grew {self.total_growth_pct:+.1f}% in {self.year} over "
             f"{self.base_year}; the largest contributions came from "
             + ", ".join(f"{r.part} ({r.contribution_pp:+.1f} pp)" for r in up.itertuples())
             + f", the largest drag from {down['part']} ({down['contribution_pp']:+.1f} pp)."
