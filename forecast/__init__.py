@@ -16,4 +16,13 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0"
 
-__all__ = ["ConfigError", "DataError", "__version__"]
+__all__ = ["ConfigError", "DataError", "__version__", "forecast"]
+
+
+def __getattr__(name: str) -> object:
+    # `forecast.forecast(df, h)` without importing the models at `import forecast`
+    if name == "forecast":
+        from forecast.api import forecast
+
+        return forecast
+    raise AttributeError(f"module 'forecast' has no attribute {name!r}")

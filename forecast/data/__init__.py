@@ -86,7 +86,10 @@ def from_frame(
             "The 'frame' parameter of from_frame must be a pandas DataFrame. "
             f"Got {type(frame).__name__} instead."
         )
-    table = frame.drop(columns=["series_id"], errors="ignore").astype(str)
+    source = frame.drop(columns=["series_id"], errors="ignore")
+    # missing cells become empty strings before the cast: pandas 3's string dtype keeps
+    # NaN missing through astype(str), so a "nan" text would never appear to replace
+    table = source.astype(object).where(source.notna(), "").astype(str)
     table = table.replace({"nan": "", "NaT": "", "None": ""})
     if "date" in table and pd.api.types.is_datetime64_any_dtype(frame["date"]):
         table["date"] = frame["date"].dt.strftime("%Y-%m-%d %H:%M:%S")

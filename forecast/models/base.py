@@ -298,7 +298,8 @@ class Forecaster(BaseEstimator):
         n_paths: int,
         X: pd.DataFrame | None = None,
         random_state: int | np.random.Generator | None = None,
-    ) -> np.ndarray:
+        as_frame: bool = False,
+    ) -> np.ndarray | pd.DataFrame:
         """Simulate future paths.
 
         Parameters
@@ -311,6 +312,8 @@ class Forecaster(BaseEstimator):
             Future regressors (required when fitted with X).
         random_state : int or numpy Generator, optional
             Seed; the same seed gives the same paths.
+        as_frame : bool, default False
+            Return a frame with one row per path and one column per future period.
 
         Returns
         -------
@@ -330,7 +333,43 @@ class Forecaster(BaseEstimator):
                 f"values, more than the {MAX_DRAWS:,} allowed at once; ask for "
                 "fewer paths or a shorter horizon."
             )
-        return self._paths(h, int(n_paths), self._future_X(X, h), random_state)
+        paths = self._paths(h, int(n_paths), self._future_X(X, h), random_state)
+        if not as_frame:
+            return paths
+        return pd.DataFrame(
+            paths,
+            columns=future_index(self.cutoff_, h),
+            index=pd.RangeIndex(int(n_paths), name="path"),
+        )
+
+    def summary(self) -> str:
+        """A readable account of the fitted model: series, span, chosen specification,
+        members and weights of an ensemble, and the hyperparameters."""
+        self._check_fitted()
+        lines = [
+            f"{type(self).__name__} ({self.model_name}) fitted to '{self.series_id_}': "
+            f"{self.index_[0]} to {self.cutoff_}, {self.n_obs_} observations, "
+            f"season length {getattr(self, 'season_length_', '?')}"
+        ]
+        if getattr(self, "spec_", None):
+            lines.append(f"  chosen: {self.spec_}")
+        members = getattr(self, "members_", None)
+        if members:
+            weights = getattr(self, "weights_", {}) or {}
+            for name, member in members.items():
+                spec = getattr(member, "spec_", None)
+                weight = weights.get(name) if isinstance(weights, dict) else None
+                lines.append(
+                    f"  member {name}"
+                    + (f" {spec}" if spec else "")
+                    + (f", weight {weight:.3f}" if weight is not None else "")
+                )
+            for name, error in (getattr(self, "failed_", {}) or {}).items():
+                lines.append(f"  member {name} failed: {error}")
+        params = {k: v for k, v in self.get_params(deep=False).items() if v is not None}
+        if params:
+            lines.append("  parameters: " + ", ".join(f"{k}={v!r}" for k, v in params.items()))
+        return "\n".join(lines)
 
     @property
     def model_name(self) -> str:
