@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from forecast.errors import ConfigError, DataError
+from forecast.errors import ArtifactError, ConfigError, DataError
 
 try:
     __version__ = version("trade-forecast")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0"
 
-__all__ = ["ConfigError", "DataError", "__version__", "forecast"]
+__all__ = ["ArtifactError", "ConfigError", "DataError", "__version__", "forecast"]
 
 
 def __getattr__(name: str) -> object:

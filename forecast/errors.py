@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["ConfigError", "DataError", "shorten"]
+__all__ = ["ArtifactError", "ConfigError", "DataError", "shorten"]
 
 
 class DataError(ValueError):
