@@ -57,6 +57,7 @@ class SeriesResult:
     leaderboard: pd.DataFrame | None = None
     weights: dict[str, float] = field(default_factory=dict)
     uses_driver: bool = False
+    backtest_key: str = ""
     model: Ensemble | None = None
     artifact: str = ""
     reused: bool = False
@@ -163,21 +164,62 @@ def _prepare(spec: SeriesSpec, cache: dict) -> SeriesResult:
     return res
 
 
-def _backtest(res: SeriesResult, config: RunConfig, n_jobs: int) -> None:
+def _backtest_key(res: SeriesResult, config: RunConfig) -> str:
+    """What a backtest depends on: the data (and driver), the configuration, the package."""
+    parts = [fingerprint(res.y, res.X), config.digest(), __version__]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _cached_backtest(res: SeriesResult, key: str, store: ModelStore) -> pd.DataFrame | None:
+    """The backtest saved with an ensemble of the same key, if the store holds one."""
+    if not store.root.is_dir():
+        return None
+    for path in reversed(store.versions(res.spec.id, "ensemble")):
+        meta = read_manifest(path)["metadata"]
+        if meta.get("backtest_key") == key and isinstance(meta.get("backtest"), dict):
+            return pd.DataFrame(**meta["backtest"])
+    return None
+
+
+def _backtest(
+    res: SeriesResult,
+    config: RunConfig,
+    n_jobs: int,
+    store: ModelStore | None = None,
+    refit: bool = False,
+) -> None:
     y = res.y
-    h = {"M": 12, "Q": 4}.get(y.index.freqstr[0], 1)
-    cv = Splitter(h=h, step=h, n_windows=config.windows)
-    parts = [backtest(list(config.candidates), y, cv, n_jobs=n_jobs)]
-    if res.X is not None:
-        parts.append(backtest({"arima_driver": AutoARIMA()}, y, cv, res.X, n_jobs=n_jobs))
-    res.backtest = pd.concat([p.forecasts for p in parts], ignore_index=True)
-    for p in parts:
-        for _, fold in p.failed.iterrows():
-            res.notes.append(
-                f"backtest fold {fold['cutoff']} of {fold['model']} failed: {fold['error']}"
-            )
+    res.backtest_key = _backtest_key(res, config)
+    cached = None if refit or store is None else _cached_backtest(res, res.backtest_key, store)
+    if cached is not None:  # an unchanged rerun: the same folds would give the same numbers
+        res.backtest = cached
+        res.notes.append("backtest reused from the saved ensemble (same data and config)")
+    else:
+        h = {"M": 12, "Q": 4}.get(y.index.freqstr[0], 1)
+        cv = Splitter(h=h, step=h, n_windows=config.windows)
+        parts = [backtest(list(config.candidates), y, cv, n_jobs=n_jobs)]
+        if res.X is not None:
+            parts.append(backtest({"arima_driver": AutoARIMA()}, y, cv, res.X, n_jobs=n_jobs))
+        res.backtest = pd.concat([p.forecasts for p in parts], ignore_index=True)
+        for p in parts:
+            for _, fold in p.failed.iterrows():
+                res.notes.append(
+                    f"backtest fold {fold['cutoff']} of {fold['model']} failed: {fold['error']}"
+                )
     board = evaluate(res.backtest, ["mase", "rmsse", "mape", "coverage_80", "coverage_95"])
     res.leaderboard = board.sort_values("mase").reset_index(drop=True)
+
+
+def _storable(frame: pd.DataFrame) -> dict:
+    """A backtest frame as JSON-safe columns and rows (periods and labels as text)."""
+    out = frame.copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]) or isinstance(
+            out[col].dtype, pd.CategoricalDtype
+        ):
+            out[col] = out[col].astype(str)
+    data = out.astype(object).where(out.notna(), None).to_numpy().tolist()
+    return {"columns": list(out.columns), "data": data}
 
 
 def _select(res: SeriesResult, config: RunConfig) -> list[str]:
@@ -235,6 +277,8 @@ def _fit(
         "run_key": key,
         "weights": res.weights,
         "backtest_mase": {m: float(board.loc[m, "mase"]) for m in members},
+        "backtest_key": res.backtest_key,
+        "backtest": _storable(res.backtest),
     }
     res.model = model
     if save:

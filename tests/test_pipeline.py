@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from html import unescape
 
 import pytest
 
@@ -84,7 +85,7 @@ def test_run_writes_every_output(first_run):
     assert partners["outlook"][0]["node"] == "World"
     contributions = sum(r["expected_contribution_pp"] for r in partners["outlook_contributions"])
     assert contributions == pytest.approx(100 * partners["outlook"][0]["expected_growth"], abs=1e-4)
-    html = (out / "report.html").read_text()
+    html = unescape((out / "report.html").read_text())
     assert "Where exports go" in html
     # the report answers first: the headline comes before every table
     assert html.index('class="headline"') < html.index("<table")
