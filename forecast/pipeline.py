@@ -58,6 +58,7 @@ class SeriesResult:
     weights: dict[str, float] = field(default_factory=dict)
     uses_driver: bool = False
     backtest_key: str = ""
+    backtest_reused: bool = False
     model: Ensemble | None = None
     artifact: str = ""
     reused: bool = False
@@ -192,8 +193,7 @@ def _backtest(
     res.backtest_key = _backtest_key(res, config)
     cached = None if refit or store is None else _cached_backtest(res, res.backtest_key, store)
     if cached is not None:  # an unchanged rerun: the same folds would give the same numbers
-        res.backtest = cached
-        res.notes.append("backtest reused from the saved ensemble (same data and config)")
+        res.backtest, res.backtest_reused = cached, True
     else:
         h = {"M": 12, "Q": 4}.get(y.index.freqstr[0], 1)
         cv = Splitter(h=h, step=h, n_windows=config.windows)
@@ -424,7 +424,7 @@ def assess_series(
         log.info("validated %s", spec.id)
     years: dict[str, int] = {}
     stages = [
-        ("backtest", lambda r: _backtest(r, config, n_jobs)),
+        ("backtest", lambda r: _backtest(r, config, n_jobs, model_store, refit)),
         ("fit", lambda r: _fit(r, config, model_store, refit, save)),
         (
             "outlook",

@@ -77,6 +77,8 @@ def summary(result) -> dict:
         if s.artifact:
             entry["artifact"] = s.artifact
             entry["artifact_reused"] = s.reused
+        if s.backtest is not None:
+            entry["backtest_reused"] = s.backtest_reused
         if s.outlook is not None:
             entry["outlook"] = s.outlook.iloc[0].to_dict()
         series.append(entry)
@@ -468,7 +470,8 @@ def _series_section(s) -> str:
         parts.append(
             f"<p>Ensemble weights (inverse backtest MASE): {weights}. Artifact: "
             f"<code>{escape(s.artifact)}</code>"
-            f"{' (reused)' if s.reused else ''}.</p>"
+            f"{' (reused)' if s.reused else ''}"
+            f"{'; backtest reused (same data and config)' if s.backtest_reused else ''}.</p>"
         )
     for note in s.notes:
         parts.append(f'<p class="note">{escape(note)}</p>')

@@ -129,10 +129,13 @@ def test_rerun_reuses_artifacts_and_reproduces_summary(first_run):
         == 0
     )
     a, b = _summary(root / "out"), _summary(root / "again")
-    assert all(s["artifact_reused"] for s in b["series"])
+    assert all(s["artifact_reused"] and s["backtest_reused"] for s in b["series"])
+    assert not any(s["backtest_reused"] for s in a["series"])
     for s in a["series"]:
-        s["artifact_reused"] = True
-    assert a == b
+        s["artifact_reused"] = s["backtest_reused"] = True
+    assert a == b  # the same numbers, leaderboards included, without refitting anything
+    for name in ("backtest.csv", "forecasts.csv", "risk.csv"):
+        assert (root / "out" / name).read_bytes() == (root / "again" / name).read_bytes()
 
 
 def test_fresh_store_gives_the_same_numbers(first_run, tmp_path):
@@ -180,6 +183,7 @@ def test_refit_saves_new_versions(first_run, tmp_path):
     assert all(
         not s["artifact_reused"] and s["artifact"].endswith("v0002") for s in summary["series"]
     )
+    assert not any(s["backtest_reused"] for s in summary["series"])  # --refit backtests too
 
 
 def test_models_saved_without_data_are_reused_with_the_same_numbers(first_run, tmp_path):
