@@ -177,3 +177,15 @@ def test_registry_errors():
         get("ets", seasonal_periods=12)
     with pytest.raises(ValueError, match="'model' parameter of AutoETS"):
         get("ets", model="XYZ").fit(synthetic_seasonal(48))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_paths_of_a_period_do_not_depend_on_the_horizon(name, y):
+    """Same seed: the paths (and so the intervals) of the first periods are the same
+    whether 3, 12 or 13 periods are asked for (issue: the ensemble's hi-80 moved with h)."""
+    model = get(name).fit(y)
+    short, long, longer = (model.sample(h, 300, random_state=4) for h in (3, 12, 13))
+    np.testing.assert_array_equal(short, long[:, :3])
+    np.testing.assert_array_equal(long, longer[:, :12])
+    a, b = model.predict(3), model.predict(13)
+    np.testing.assert_array_equal(a["hi-80"].to_numpy(), b["hi-80"].to_numpy()[:3])

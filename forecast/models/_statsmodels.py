@@ -37,11 +37,23 @@ def state_space_forecast(
 
 
 def state_space_sample(
-    results: object, h: int, n_paths: int, X: np.ndarray | None, rng: np.random.Generator
+    results: object,
+    h: int,
+    n_paths: int,
+    X: np.ndarray | None,
+    rng: np.random.Generator,
+    min_h: int = 1,
 ) -> np.ndarray:
-    """Paths simulated from the end of a statsmodels state-space fit, shape (n_paths, h)."""
-    sim = quiet(results.simulate, h, repetitions=n_paths, anchor="end", exog=X, rng=rng)
-    return paths_from_simulation(sim, h, n_paths)
+    """Paths simulated from the end of a statsmodels state-space fit, shape (n_paths, h).
+
+    statsmodels draws all of a simulation's shocks at once, in an order that depends on
+    its length, so without exogenous inputs it always simulates at least ``min_h``
+    periods and keeps the first ``h``: any ``h <= min_h`` then gets the same paths for the
+    periods it shares (with exogenous inputs only the ``h`` given can be simulated).
+    """
+    steps = h if X is not None else max(h, min_h)
+    sim = quiet(results.simulate, steps, repetitions=n_paths, anchor="end", exog=X, rng=rng)
+    return paths_from_simulation(sim, steps, n_paths)[:, :h]
 
 
 def state_space_tail(

@@ -273,6 +273,6 @@ class AutoTheta(Forecaster):
 
     def _sample(self, h, n_paths, X, rng):
         mean, resp = self._responses(h)
-        paths = mean + self.sigma_ * rng.standard_normal((n_paths, h)) @ resp
+        paths = mean + self.sigma_ * rng.standard_normal((h, n_paths)).T @ resp
         season = self._future_season(h)
         return paths * season if self.multiplicative_ else paths + season

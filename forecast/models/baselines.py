@@ -48,7 +48,7 @@ class Naive(Forecaster):
         return np.full(h, self.last_), self.sigma_ * np.sqrt(steps)
 
     def _sample(self, h, n_paths, X, rng):
-        return self.last_ + np.cumsum(rng.normal(0, self.sigma_, (n_paths, h)), axis=1)
+        return self.last_ + np.cumsum(rng.normal(0, self.sigma_, (h, n_paths)).T, axis=1)
 
 
 class SeasonalNaive(Forecaster):
@@ -93,7 +93,7 @@ class SeasonalNaive(Forecaster):
     def _sample(self, h, n_paths, X, rng):
         m = self.season_length_
         cycles = -(-h // m)
-        noise = rng.normal(0, self.sigma_, (n_paths, cycles, m)).cumsum(axis=1)
+        noise = rng.normal(0, self.sigma_, (cycles, m, n_paths)).transpose(2, 0, 1).cumsum(axis=1)
         base = np.tile(self.last_season_, cycles)
         return (base + noise.reshape(n_paths, cycles * m))[:, :h]
 
@@ -130,5 +130,5 @@ class Drift(Forecaster):
     def _sample(self, h, n_paths, X, rng):
         steps = np.arange(1, h + 1)
         slope = self.slope_ + rng.normal(0, self.sigma_ / np.sqrt(self.n_ - 1), (n_paths, 1))
-        walk = np.cumsum(rng.normal(0, self.sigma_, (n_paths, h)), axis=1)
+        walk = np.cumsum(rng.normal(0, self.sigma_, (h, n_paths)).T, axis=1)
         return self.last_ + slope * steps + walk

@@ -170,9 +170,13 @@ class Ensemble(Forecaster):
         w = np.array(list(self.weights_.values()))
         counts = np.floor(w * n_paths).astype(int)
         counts[np.argsort(-(w * n_paths - counts))[: n_paths - counts.sum()]] += 1
+        # One seed per member and one for the mixing, drawn before any path: a member's
+        # draws then never shift another's, so the paths (and intervals) of a period do
+        # not depend on how many periods are asked for.
+        seeds = rng.integers(0, 2**63 - 1, size=len(counts) + 1)
         parts = [
-            m.sample(h, int(c), self._member_X(m, X), random_state=rng)
-            for m, c in zip(self.members_.values(), counts, strict=True)
+            m.sample(h, int(c), self._member_X(m, X), random_state=int(seed))
+            for m, c, seed in zip(self.members_.values(), counts, seeds[:-1], strict=True)
             if c > 0
         ]
-        return np.vstack(parts)[rng.permutation(n_paths)]
+        return np.vstack(parts)[np.random.default_rng(int(seeds[-1])).permutation(n_paths)]

@@ -261,5 +261,5 @@ class LagRegressor(Forecaster):
             draws = resid[rng.integers(0, len(resid), n_paths)]
             return self._undifference(self._direct(h, X) + draws)
         resid = self.residuals_[0]
-        noise = resid[rng.integers(0, len(resid), (n_paths, h))]
+        noise = resid[rng.integers(0, len(resid), (h, n_paths)).T]
         return self._undifference(self._recursive(h, X, noise))

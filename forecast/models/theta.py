@@ -107,7 +107,7 @@ class Theta(Forecaster):
 
     def _sample(self, h, n_paths, X, rng):
         mean, sd = self._forecast(h, X)
-        eps = rng.standard_normal((n_paths, h))
+        eps = rng.standard_normal((h, n_paths)).T
         carried = np.concatenate([np.zeros((n_paths, 1)), np.cumsum(eps, axis=1)[:, :-1]], 1)
         steps = np.arange(h)
         z = (eps + self.alpha_ * carried) / np.sqrt(1 + steps * self.alpha_**2)
