@@ -683,3 +683,49 @@ def test_growth_from_a_zero_base_year_is_an_error_not_a_number():
     y = pd.Series(0.0, index=pd.period_range("2019-01", periods=24, freq="M"), name="zeros")
     with pytest.raises(DataError, match="growth is undefined from a zero"):
         outlook(get("naive").fit(y), y, n_paths=50)
+
+
+def test_a_full_disk_in_fit_and_run_is_one_line_and_leaves_nothing_half_written(
+    tmp_path, monkeypatch, capsys
+):
+    import forecast._io as io_mod
+
+    data = tmp_path / "d.csv"
+    data.write_text(HEADER + monthly_rows(60))
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(SMALL)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("old report")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(art.os, "fsync", full)
+    monkeypatch.setattr(io_mod.os, "fsync", full)
+    store = tmp_path / "store"
+    assert (
+        main(
+            [
+                "fit",
+                "--csv",
+                str(data),
+                "--series",
+                "China/United States/exports/total",
+                "--model",
+                "naive",
+                "--store",
+                str(store),
+            ]
+        )
+        == 1
+    )
+    assert "No space left on device" in _one_error_line(capsys)
+    assert not [p for p in store.rglob("*") if p.name.startswith(".v")]  # no temp left
+    code = main(
+        ["run", "--config", str(cfg), "--out", str(out), "--store", str(tmp_path / "s2"), "--quiet"]
+    )
+    assert code == 1
+    assert "No space left on device" in capsys.readouterr().err.splitlines()[-1]
+    assert (out / "report.html").read_text() == "old report"  # the old output is kept
+    assert not (out / "summary.json").exists()
