@@ -63,6 +63,24 @@ def _write(name: str, rows: list[dict[str, str]]) -> None:
             writer.writerow({c: row.get(c, "") for c in COLUMNS})
 
 
+def _row(r: dict[str, str], fname: str, **fields: str) -> dict[str, str]:
+    """A canonical row copied from a source row: reporter China, the source row's flow,
+    date, value, unit and adjustment, product total, partner World, and its provenance;
+    ``fields`` override any of them."""
+    return {
+        "reporter": "China",
+        "partner": "World",
+        "flow": r.get("flow", ""),
+        "product": "total",
+        "date": r["date"],
+        "value": r["value"],
+        "unit": r["unit"],
+        "adjustment": r.get("adjustment", ""),
+        "source": f"{fname}#{r['source_id']}",
+        **fields,
+    }
+
+
 def _mirror(shared: Path, fname: str, partner_of: str) -> list[dict[str, str]]:
     """China-side view of a partner's customs data: partner imports = China exports."""
     out = []
@@ -292,21 +310,7 @@ def build_partners(shared: Path) -> None:
     rows = _read(shared / PARTNER_FILE)
     _write(
         "china_partner_monthly.csv",
-        [
-            {
-                "reporter": "China",
-                "partner": r["partner"],
-                "flow": r["flow"],
-                "product": "total",
-                "date": r["date"],
-                "value": r["value"],
-                "unit": r["unit"],
-                "adjustment": r["adjustment"],
-                "source": f"{PARTNER_FILE}#{r['source_id']}",
-            }
-            for r in rows
-            if r["basis"] == "month"
-        ],
+        [_row(r, PARTNER_FILE, partner=r["partner"]) for r in rows if r["basis"] == "month"],
     )
     structure, order = {}, 0
     for r in rows:
@@ -354,63 +358,36 @@ def build_partners(shared: Path) -> None:
 def build_partner_mirrors(shared: Path) -> None:
     """Partner-reported imports from China (Comtrade, CIF) and China-reported annual series."""
     fname = "partner_imports_from_china_annual_comtrade.csv"
-    out = []
-    for r in _read(shared / fname):
-        if r["reporter"] == "China":
-            continue
-        out.append(
-            {
-                "reporter": "China",
-                "partner": COMTRADE_NAMES.get(r["reporter"], r["reporter"]),
-                "flow": "exports",
-                "product": "total",
-                "date": r["date"],
-                "value": r["value"],
-                "unit": r["unit"],
-                "adjustment": r["adjustment"],
-                "source": f"{fname}#{r['source_id']}",
-                "mirror_of": f"{r['reporter']}/China/imports",
-                "note": "partner-reported imports from China, CIF",
-            }
-        )
-    _write("partner_mirror_annual.csv", out)
+    _write(
+        "partner_mirror_annual.csv",
+        [
+            _row(
+                r,
+                fname,
+                partner=COMTRADE_NAMES.get(r["reporter"], r["reporter"]),
+                flow="exports",
+                mirror_of=f"{r['reporter']}/China/imports",
+                note="partner-reported imports from China, CIF",
+            )
+            for r in _read(shared / fname)
+            if r["reporter"] != "China"
+        ],
+    )
     fname = "china_exports_to_selected_partners_annual_comtrade.csv"
     _write(
         "china_selected_partners_annual.csv",
         [
-            {
-                "reporter": "China",
-                "partner": COMTRADE_NAMES.get(r["partner"], r["partner"]),
-                "flow": "exports",
-                "product": "total",
-                "date": r["date"],
-                "value": r["value"],
-                "unit": r["unit"],
-                "adjustment": r["adjustment"],
-                "source": f"{fname}#{r['source_id']}",
-                "note": "China-reported, FOB (Comtrade)",
-            }
+            _row(
+                r,
+                fname,
+                partner=COMTRADE_NAMES.get(r["partner"], r["partner"]),
+                note="China-reported, FOB (Comtrade)",
+            )
             for r in _read(shared / fname)
         ],
     )
     fname = "china_total_trade_monthly_customs_1983_2013.csv"
-    _write(
-        "china_total_monthly_1983.csv",
-        [
-            {
-                "reporter": "China",
-                "partner": "World",
-                "flow": r["flow"],
-                "product": "total",
-                "date": r["date"],
-                "value": r["value"],
-                "unit": r["unit"],
-                "adjustment": r["adjustment"],
-                "source": f"{fname}#{r['source_id']}",
-            }
-            for r in _read(shared / fname)
-        ],
-    )
+    _write("china_total_monthly_1983.csv", [_row(r, fname) for r in _read(shared / fname)])
 
 
 COMMODITY_FILE = "china_exports_by_commodity_monthly_gacc.csv"
@@ -545,20 +522,16 @@ def build_commodities(shared: Path) -> None:
     _write(
         "china_solar_pv_annual.csv",
         [
-            {
-                "reporter": "China",
-                "partner": "World",
-                "flow": "exports" if r["measure"] == "exports" else "indicator",
-                "product": "solar PV modules"
+            _row(
+                r,
+                fname,
+                flow="exports" if r["measure"] == "exports" else "indicator",
+                product="solar PV modules"
                 if r["measure"] == "exports"
                 else f"solar PV modules {r['measure']}",
-                "date": r["date"],
-                "value": r["value"],
-                "unit": r["unit"],
-                "adjustment": "",
-                "source": f"{fname}#{r['source_id']}",
-                "note": r.get("note", ""),
-            }
+                adjustment="",
+                note=r.get("note", ""),
+            )
             for r in _read(shared / fname)
         ],
     )
@@ -570,19 +543,15 @@ def build_sector_mirrors(shared: Path) -> None:
     _write(
         "us_imports_hs2_monthly.csv",
         [
-            {
-                "reporter": "China",
-                "partner": "United States",
-                "flow": "exports",
-                "product": r["product"],
-                "date": r["date"],
-                "value": r["value"],
-                "unit": r["unit"],
-                "adjustment": r["adjustment"],
-                "source": f"{fname}#{r['source_id']}",
-                "mirror_of": f"{r['reporter']}/{r['partner']}/{r['flow']}",
-                "note": "partner-reported (US imports for consumption), customs value",
-            }
+            _row(
+                r,
+                fname,
+                partner="United States",
+                flow="exports",
+                product=r["product"],
+                mirror_of=f"{r['reporter']}/{r['partner']}/{r['flow']}",
+                note="partner-reported (US imports for consumption), customs value",
+            )
             for r in _read(shared / fname)
         ],
     )

@@ -13,9 +13,10 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,7 @@ from forecast.store import ModelStore
 __all__ = ["RunResult", "SeriesResult", "assess_series", "new_run_dir", "rescore", "run"]
 
 log = logging.getLogger("forecast")
+T = TypeVar("T")
 
 
 @dataclass
@@ -458,6 +460,18 @@ def rescore(
     return _risk(shocked)
 
 
+def _stage(result: RunResult, name: str, func: Callable[[], T]) -> T | None:
+    """Run a whole-job stage; a bad-data failure is recorded in the result, not raised."""
+    try:
+        value = func()
+    except (DataError, ValueError) as exc:
+        result.errors.append(f"{name}: {exc}")
+        log.error("%s failed: %s", name, exc)
+        return None
+    log.info("%s done", name)
+    return value
+
+
 def run(
     config: RunConfig,
     out_dir: str | Path,
@@ -511,8 +525,10 @@ def run(
         result = RunResult(config, results, risk, out)
         if config.partners is not None:
             spec = config.partners
-            try:
-                result.partners = analyse_partners(
+            result.partners = _stage(
+                result,
+                "partners",
+                lambda: analyse_partners(
                     dataset=spec.dataset,
                     csv=spec.csv,
                     top=spec.top,
@@ -520,23 +536,19 @@ def run(
                     method=spec.method,
                     n_paths=config.n_paths,
                     random_state=config.seed,
-                )
-                log.info("partners done")
-            except (DataError, ValueError) as exc:
-                result.errors.append(f"partners: {exc}")
-                log.error("partners failed: %s", exc)
+                ),
+            )
         if config.sectors is not None:
-            try:
-                result.sectors = analyse_sectors(
+            result.sectors = _stage(
+                result,
+                "sectors",
+                lambda: analyse_sectors(
                     dataset=config.sectors.dataset,
                     csv=config.sectors.csv,
                     n_paths=config.n_paths,
                     random_state=config.seed,
-                )
-                log.info("sectors done")
-            except (DataError, ValueError) as exc:
-                result.errors.append(f"sectors: {exc}")
-                log.error("sectors failed: %s", exc)
+                ),
+            )
         write_outputs(result)
         log.info("outputs written to %s", out)
         return result
