@@ -16,7 +16,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0"
 
-__all__ = ["ArtifactError", "ConfigError", "DataError", "__version__", "forecast"]
+__all__ = ["ArtifactError", "ConfigError", "DataError", "__version__", "forecast", "plot"]
 
 
 def __getattr__(name: str) -> object:
@@ -25,4 +25,8 @@ def __getattr__(name: str) -> object:
         from forecast.api import forecast
 
         return forecast
+    if name == "plot":
+        from forecast.charts import forecast_figure
+
+        return forecast_figure
     raise AttributeError(f"module 'forecast' has no attribute {name!r}")

@@ -459,7 +459,12 @@ def _series_section(s) -> str:
     parts = [f'<section class="series"><h3>{title}</h3>']
     if s.forecast is not None:
         parts.append(
-            fan_chart(s.y, s.forecast, f"{s.spec.id}: history and forecast (80% and 95% intervals)")
+            fan_chart(
+                s.y,
+                s.forecast,
+                f"{s.spec.id}: history and forecast",
+                unit=s.y.attrs.get("unit", ""),
+            )
         )
     if s.backtest is not None:
         by_h = evaluate(s.backtest, ["mase"], by=("model", "h"))

@@ -342,6 +342,28 @@ class Forecaster(BaseEstimator):
             index=pd.RangeIndex(int(n_paths), name="path"),
         )
 
+    def plot(
+        self,
+        h: int,
+        y: pd.Series | None = None,
+        X: pd.DataFrame | None = None,
+        level: tuple[float, ...] = (80, 95),
+        title: str | None = None,
+    ):
+        """A matplotlib figure of the forecast, joined to the history ``y`` when given.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from forecast.charts import forecast_figure
+
+        frame = self.predict(h, X=X, level=level)
+        unit = y.attrs.get("unit", "") if y is not None else ""
+        if y is not None and not isinstance(y.index, pd.PeriodIndex):
+            y = y.set_axis(as_periods(y.index, "'y' parameter of plot"))
+        return forecast_figure(y, frame, title or f"{self.series_id_}: {self.model_name}", unit)
+
     def summary(self) -> str:
         """A readable account of the fitted model: series, span, chosen specification,
         members and weights of an ensemble, and the hyperparameters."""
