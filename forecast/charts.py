@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from forecast._text import printable
+from forecast.periods import hi_col, lo_col
 
 __all__ = [
     "bar_chart",
@@ -72,10 +73,10 @@ def forecast_figure(
         joined_y = np.r_[hist.to_numpy(float)[-1], forecast["mean"].to_numpy(float)]
     else:
         joined_x, joined_y = dates, forecast["mean"].to_numpy(float)
-    for level, alpha in (("95", 0.18), ("80", 0.35)):
-        if f"lo-{level}" not in forecast:
+    for level, alpha in ((95, 0.18), (80, 0.35)):
+        if lo_col(level) not in forecast:
             continue
-        lo, hi = forecast[f"lo-{level}"].to_numpy(float), forecast[f"hi-{level}"].to_numpy(float)
+        lo, hi = forecast[lo_col(level)].to_numpy(float), forecast[hi_col(level)].to_numpy(float)
         if len(forecast) == 1:
             mean = forecast["mean"].to_numpy(float)
             ax.errorbar(

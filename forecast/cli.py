@@ -27,6 +27,7 @@ from forecast._text import printable, spreadsheet_safe
 from forecast.data import read_csv, select, summarize
 from forecast.errors import ArtifactError, ConfigError, DataError
 from forecast.models.base import MAX_H, check_levels
+from forecast.periods import default_horizon
 
 USER_ERRORS = (DataError, ConfigError, ArtifactError, ValueError)
 
@@ -130,7 +131,7 @@ def _backtest(args: argparse.Namespace) -> int:
             f"{', '.join(available())}."
         )
     first = next(iter(series.values()))
-    h = args.h if args.h is not None else {"M": 12, "Q": 4}.get(first.index.freqstr[0], 1)
+    h = args.h if args.h is not None else default_horizon(first.index)
     try:
         cv = Splitter(
             h=h,

@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from forecast.periods import hi_col, lo_col
+
 __all__ = [
     "METRICS",
     "coverage",
@@ -98,7 +100,7 @@ def rmsse(frame: pd.DataFrame) -> float:
 
 
 def _bounds(frame: pd.DataFrame, level: float) -> tuple[np.ndarray, np.ndarray]:
-    lo, hi = f"lo-{level:g}", f"hi-{level:g}"
+    lo, hi = lo_col(level), hi_col(level)
     if lo not in frame or hi not in frame:
         raise ValueError(
             f"The frame has no {level:g}% interval (columns {lo}, {hi}); run the "

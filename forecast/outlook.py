@@ -16,6 +16,7 @@ import pandas as pd
 
 from forecast.errors import DataError
 from forecast.models.base import Forecaster, season_length_for
+from forecast.periods import year_end
 
 __all__ = ["QUANTILES", "default_year", "outlook", "pair_outlook", "year_totals"]
 
@@ -135,7 +136,7 @@ def outlook(
         )
     target = default_year(y) if year is None else int(year)
     cutoff = model.cutoff_
-    last_needed = pd.Period(f"{target}-12-31", freq=cutoff.freq)
+    last_needed = year_end(target, cutoff.freq)
     h = max((last_needed - cutoff).n, 0)
     if target - 1 < y.index[0].year:
         raise DataError(
@@ -209,7 +210,7 @@ def pair_outlook(
     first = Y.iloc[:, 0]
     target = default_year(first) if year is None else int(year)
     cutoff = model.cutoff_
-    h = max((pd.Period(f"{target}-12-31", freq=cutoff.freq) - cutoff).n, 0)
+    h = max((year_end(target, cutoff.freq) - cutoff).n, 0)
     paths = model.sample(h, n_paths, random_state=random_state) if h else np.zeros((n_paths, 0, 2))
     flows = {
         Y.columns[0]: (Y.iloc[:, 0], paths[:, :, 0]),

@@ -33,6 +33,7 @@ from forecast.models import AutoARIMA, Ensemble, get
 from forecast.models.base import fingerprint, season_length_for
 from forecast.outlook import default_year, outlook
 from forecast.partner_job import PartnerResult, analyse_partners
+from forecast.periods import SeriesKey, default_horizon, year_end
 from forecast.risk import assess
 from forecast.risk.indicators import USD_BILLION
 from forecast.scenarios import step_path
@@ -197,7 +198,7 @@ def _backtest(
     if cached is not None:  # an unchanged rerun: the same folds would give the same numbers
         res.backtest, res.backtest_reused = cached, True
     else:
-        h = {"M": 12, "Q": 4}.get(y.index.freqstr[0], 1)
+        h = default_horizon(y.index)
         cv = Splitter(h=h, step=h, n_windows=config.windows)
         parts = [backtest(list(config.candidates), y, cv, n_jobs=n_jobs)]
         if res.X is not None:
@@ -295,47 +296,46 @@ def _outlook_years(results: list[SeriesResult], config: RunConfig) -> dict[str, 
         if r.y is not None and not r.errors:
             years[r.spec.id] = config.outlook_year or default_year(r.y)
     for sid in list(years):
-        parts = sid.split("/")
-        if len(parts) == 4 and parts[2] == "imports":
-            twin = "/".join([parts[0], parts[1], "exports", parts[3]])
-            years[sid] = years.get(twin, years[sid])
+        key = SeriesKey.parse(sid)
+        if key.flow == "imports":
+            years[sid] = years.get(key.with_flow("exports").id, years[sid])
     return years
 
 
 def _outlook(res: SeriesResult, config: RunConfig, year: int | None, shock: float = 0.0) -> None:
     y, model = res.y, res.model
+    target = year or default_year(y)
+    h = max((year_end(target, y.index.freq) - y.index[-1]).n, season_length_for(y.index))
     future = None
-    if res.uses_driver:
+    if res.uses_driver:  # the driver held at its last value over the periods forecast
         last = float(res.X["driver"].iloc[-1])
-        future = step_path(y.index[-1], 36, current=last, name="driver")
+        future = step_path(y.index[-1], h, current=last, name="driver")
     res.outlook = outlook(
         model, y, year=year, n_paths=config.n_paths, X=future, random_state=config.seed, shock=shock
     )
-    target = int(res.outlook["year"].iloc[0])
-    end = pd.Period(f"{target}-12-31", freq=y.index.freq)
-    h = max((end - y.index[-1]).n, season_length_for(y.index))
-    res.forecast = model.predict(h, X=None if future is None else future.iloc[: max(h, 1)])
+    res.forecast = model.predict(h, X=future)
 
 
 def _risk(results: list[SeriesResult]) -> pd.DataFrame:
     done = {r.spec.id: r for r in results if r.outlook is not None}
     rows = []
     for sid, res in done.items():
-        rep, par, flow, prod = sid.split("/") if sid.count("/") == 3 else (sid, "", "", "")
-        if flow != "exports":
+        key = SeriesKey.parse(sid)
+        if key.flow != "exports":
             continue
-        imp = done.get(f"{rep}/{par}/imports/{prod}")
+        imp = done.get(key.with_flow("imports").id)
         partners, skipped = {}, []
-        if par == "World":
+        if key.partner == "World":
             for p, r in done.items():
+                other = SeriesKey.parse(p)
                 if (
-                    not p.startswith(f"{rep}/")
-                    or p.split("/")[2] != "exports"
-                    or p.split("/")[1] == "World"
+                    other.reporter != key.reporter
+                    or other.flow != "exports"
+                    or (other.partner == "World")
                 ):
                     continue
                 if {r.y_full.attrs.get("unit"), res.y_full.attrs.get("unit")} <= set(USD_BILLION):
-                    partners[p.split("/")[1]] = r.y_full
+                    partners[other.partner] = r.y_full
                 else:
                     skipped.append(f"{p} ({r.y_full.attrs.get('unit')})")
         try:
@@ -360,8 +360,7 @@ def _risk(results: list[SeriesResult]) -> pd.DataFrame:
             row["balance_note"] = "exports and imports simulated independently"
         rows.append(row)
     for res in results:  # a failed exports series is a row that says so, not a silence
-        parts = res.spec.id.split("/")
-        if res.errors and len(parts) == 4 and parts[2] == "exports":
+        if res.errors and SeriesKey.parse(res.spec.id).flow == "exports":
             rows.append(
                 {
                     "series_id": res.spec.id,

@@ -18,6 +18,7 @@ from forecast._text import html_text as escape
 from forecast.artifacts import library_versions
 from forecast.charts import bar_chart, fan_chart, horizon_chart, index_chart
 from forecast.metrics import evaluate
+from forecast.periods import SeriesKey
 
 __all__ = ["summary", "write_outputs"]
 
@@ -392,7 +393,7 @@ def headline(result) -> list[str]:
     """Two to four sentences that answer the question, generated from the results."""
     lines = []
     done = [s for s in result.series if s.outlook is not None and "/exports/" in s.spec.id]
-    total = next((s for s in done if s.spec.id.split("/")[1] == "World"), None)
+    total = next((s for s in done if SeriesKey.parse(s.spec.id).partner == "World"), None)
     if total is None and done:
         total = done[0]
     if total is not None:
@@ -401,7 +402,7 @@ def headline(result) -> list[str]:
         verdict = ""
         if risk is not None and total.spec.id in risk.index:
             verdict = f": {risk.loc[total.spec.id, 'verdict']}"
-        rep, par = total.spec.id.split("/")[:2]
+        rep, par = SeriesKey.parse(total.spec.id).reporter, SeriesKey.parse(total.spec.id).partner
         name = f"{rep}'s total exports" if par == "World" else f"{rep}'s exports to {par}"
         lines.append(
             f"{name} are expected to grow {100 * o['expected_growth']:+.1f}% in "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from html import unescape
@@ -337,6 +338,39 @@ def test_report_renders_in_headless_chromium(first_run, tmp_path):
         timeout=120,
     ).stdout
     # two series with a fan and a backtest chart each, two partner charts, six sectors
-    assert dom.count("<svg") == 12 and "Overcapacity and sustainability" in dom
+    charts = re.findall(r"<svg.*?</svg>", dom, flags=re.S)
+    assert len(charts) == 12 and "Overcapacity and sustainability" in dom
     assert "Where exports go" in dom and "Sectors: overcapacity where it is made" in dom
+    assert 'class="headline"' in dom
+    # every chart has axis labels (matplotlib writes them as text); the annual series'
+    # charts show their forecast (a one-step point with its interval, in the legend)
+    for chart in charts:
+        texts = set(re.findall(r"<text[^>]*>([^<]+)</text>", chart))
+        assert len(texts) >= 4, texts
+    fans = [c for c in charts if ">history and forecast" in c or "forecast (mean)" in c]
+    assert len(fans) == 2 and all("forecast (mean)" in c and ">period<" in c for c in fans)
+    assert all("USD billion" in c for c in fans)  # the unit on the axis
+    # no note is cut: every risk note of the summary stands whole in the page
+    summary = json.loads((root / "out" / "summary.json").read_text())
+    text = unescape(re.sub(r"<[^>]+>", "", dom))
+    for row in summary["risk"]:
+        assert row["notes"] in text
+    # at 400 px nothing spills out of the page (tables scroll inside their container):
+    # measured in the browser on a copy with a measuring script (the report has none)
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        report.read_text().replace(
+            "</body>",
+            "<script>document.body.setAttribute('data-overflow', String("
+            "document.documentElement.scrollWidth - window.innerWidth));</script></body>",
+        )
+    )
+    narrow = subprocess.run(
+        [CHROMIUM, *flags, "--window-size=400,2400", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    overflow = re.search(r'data-overflow="(-?\d+)"', narrow)
+    assert overflow is not None and int(overflow.group(1)) <= 0, overflow
     shutil.copy(shot, root / "out" / "report.png")

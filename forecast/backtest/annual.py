@@ -34,7 +34,7 @@ def annual_backtest(
     month: int = 0,
     min_train_years: int = 5,
     n_paths: int = 1000,
-    seed: int = 0,
+    random_state: int = 0,
 ) -> pd.DataFrame:
     """Score the calendar-year outlooks a model would have given in past years.
 
@@ -54,7 +54,7 @@ def annual_backtest(
         Shortest history (in years) to fit on.
     n_paths : int, default 1000
         Paths per outlook.
-    seed : int, default 0
+    random_state : int, default 0
         Seed of the paths.
 
     Returns
@@ -107,7 +107,7 @@ def annual_backtest(
                 train,
                 year=year,
                 n_paths=n_paths,
-                random_state=seed,
+                random_state=random_state,
                 quantiles=(5, 10, 90, 95),
             ).iloc[0]
         except Exception as exc:

@@ -167,7 +167,7 @@ def _run_task(
     x_model: str,
     levels: tuple[float, ...],
     crps_paths: int,
-    seed: int,
+    random_state: int,
 ) -> tuple[pd.DataFrame, list[dict]]:
     rows, records = [], []
     fitted: Forecaster | None = None
@@ -198,7 +198,7 @@ def _run_task(
             fc = fitted.predict(steps, future_X, level=levels)
             fc = fc[fc["date"].isin(fold.test)].reset_index(drop=True)
             if crps_paths:
-                paths = fitted.sample(steps, crps_paths, future_X, random_state=seed)
+                paths = fitted.sample(steps, crps_paths, future_X, random_state=random_state)
                 fc["crps"] = _crps(paths[:, -len(fold.test) :], y.reindex(fold.test).to_numpy())
             record["predict_seconds"] = time.perf_counter() - start
         except Exception as exc:
@@ -269,7 +269,7 @@ def backtest(
     crps_paths: int = 0,
     n_jobs: int = 1,
     backend: str = "loky",
-    seed: int = 0,
+    random_state: int = 0,
     progress: bool = False,
 ) -> BacktestResult:
     """Rolling-origin backtest of models over series.
@@ -300,7 +300,7 @@ def backtest(
     backend : {"loky", "threading", "dask"}, default "loky"
         joblib back end; "dask" uses the current dask.distributed client, or a local
         cluster for the duration of the call.
-    seed : int, default 0
+    random_state : int, default 0
         Seed of the CRPS paths.
     progress : bool, default False
         Show a progress bar (tqdm) over tasks.
@@ -348,7 +348,7 @@ def backtest(
                     x_model,
                     levels,
                     crps_paths,
-                    seed,
+                    random_state,
                 )
             )
     if backend != "dask":  # a cluster's size is its own; locally, more workers than CPUs

@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 from forecast.errors import DataError, shorten
+from forecast.periods import hi_col, lo_col
 
 __all__ = ["Forecaster", "check_levels", "fingerprint", "future_index", "season_length_for"]
 
@@ -98,10 +99,6 @@ def check_levels(level: object) -> tuple[float, ...]:
                 f"interval. Did you mean {100 * lv:g}?"
             )
     return tuple(sorted({float(lv) for lv in levels}))
-
-
-def _fmt_level(lv: float) -> str:
-    return f"{lv:g}"
 
 
 class Forecaster(BaseEstimator):
@@ -288,8 +285,8 @@ class Forecaster(BaseEstimator):
             }
         )
         for lv in levels:
-            out[f"lo-{_fmt_level(lv)}"] = bounds[0.5 - lv / 200]
-            out[f"hi-{_fmt_level(lv)}"] = bounds[0.5 + lv / 200]
+            out[lo_col(lv)] = bounds[0.5 - lv / 200]
+            out[hi_col(lv)] = bounds[0.5 + lv / 200]
         return out
 
     def sample(

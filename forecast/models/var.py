@@ -25,6 +25,7 @@ from statsmodels.tsa.vector_ar.vecm import select_coint_rank
 from forecast.errors import DataError
 from forecast.models._statsmodels import quiet
 from forecast.models.base import check_levels, future_index, season_length_for
+from forecast.periods import hi_col, lo_col
 
 __all__ = ["PairVAR"]
 
@@ -161,8 +162,8 @@ class PairVAR(BaseEstimator):
                 }
             )
             for lv in levels:
-                out[f"lo-{lv:g}"] = np.quantile(p, 0.5 - lv / 200, axis=0)
-                out[f"hi-{lv:g}"] = np.quantile(p, 0.5 + lv / 200, axis=0)
+                out[lo_col(lv)] = np.quantile(p, 0.5 - lv / 200, axis=0)
+                out[hi_col(lv)] = np.quantile(p, 0.5 + lv / 200, axis=0)
             frames.append(out)
         return pd.concat(frames, ignore_index=True)
 

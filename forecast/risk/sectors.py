@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import DataError
+from forecast.periods import complete_years, periods_per_year
 from forecast.risk.score import level_of
 
 __all__ = ["SECTOR_SPEC", "SectorScore", "decompose", "score_sector", "signal", "unit_values"]
@@ -100,10 +101,7 @@ def unit_values(value: pd.Series, quantity: pd.Series) -> tuple[pd.Series, list[
 
 
 def _annual(s: pd.Series) -> pd.Series:
-    idx = s.index
-    per_year = {"M": 12, "Q": 4}.get(idx.freqstr[0], 1)
-    counts = s.notna().groupby(idx.year).sum()
-    return s.groupby(idx.year).sum(min_count=1).where(counts == per_year)
+    return complete_years(s)
 
 
 def decompose(value: pd.Series, quantity: pd.Series, basis: str = "annual") -> pd.DataFrame:
@@ -134,7 +132,7 @@ def decompose(value: pd.Series, quantity: pd.Series, basis: str = "annual") -> p
         lag = 1
     else:
         v, q = value, quantity.reindex(value.index)
-        lag = {"M": 12, "Q": 4}.get(value.index.freqstr[0], 1)
+        lag = periods_per_year(value.index)
     ok = (v > 0) & (q > 0)
     v, q = v.where(ok), q.where(ok)
     lv = np.log(v / v.shift(lag))

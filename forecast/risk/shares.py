@@ -23,17 +23,14 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import DataError, shorten
+from forecast.periods import complete_years
 
 __all__ = ["Diversion", "annual_totals", "diversion_table"]
 
 
 def annual_totals(values: pd.DataFrame) -> pd.DataFrame:
     """Calendar-year sums of a monthly (or quarterly) table, complete years only."""
-    index = values.index
-    per_year = {"M": 12, "Q": 4}.get(index.freqstr[0], 1)
-    counts = values.notna().groupby(index.year).sum()
-    sums = values.groupby(index.year).sum(min_count=1)
-    return sums.where(counts == per_year)
+    return complete_years(values)
 
 
 @dataclass
