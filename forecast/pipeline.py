@@ -8,9 +8,8 @@ package version) unless ``refit`` is asked for.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import hashlib
-import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable
@@ -18,26 +17,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
 import pandas as pd
 
-from forecast import __version__, datasets
+from forecast import stages
 from forecast._text import printable
-from forecast.artifacts import load, read_manifest
-from forecast.backtest import Splitter, backtest, weights_from_scores
 from forecast.config import RunConfig, SeriesSpec
-from forecast.data import read_csv, select, summarize
 from forecast.errors import ConfigError, DataError
-from forecast.metrics import evaluate
-from forecast.models import AutoARIMA, Ensemble, get
-from forecast.models.base import fingerprint, season_length_for
-from forecast.outlook import default_year, outlook
+from forecast.models import Ensemble
+from forecast.outlook import default_year
 from forecast.partner_job import PartnerResult, analyse_partners
-from forecast.periods import SeriesKey, default_horizon, year_end
+from forecast.periods import SeriesKey
 from forecast.risk import assess
 from forecast.risk.indicators import USD_BILLION
-from forecast.scenarios import step_path
 from forecast.sector_job import SectorResult, analyse_sectors
+from forecast.stages import Backtested, Fitted, Outlooked, Prepared, Selection
 from forecast.store import ModelStore
 
 __all__ = ["RunResult", "SeriesResult", "assess_series", "new_run_dir", "rescore", "run"]
@@ -48,26 +41,77 @@ T = TypeVar("T")
 
 @dataclass
 class SeriesResult:
-    """Everything the run learned about one series."""
+    """One series' stage results, side by side (see :mod:`forecast.stages`), and the
+    errors of the stage that stopped it. The properties read through to the stages."""
 
     spec: SeriesSpec
-    y: pd.Series | None = None
-    y_full: pd.Series | None = None
-    X: pd.DataFrame | None = None
-    notes: list[str] = field(default_factory=list)
-    provenance: dict = field(default_factory=dict)
-    backtest: pd.DataFrame | None = None
-    leaderboard: pd.DataFrame | None = None
-    weights: dict[str, float] = field(default_factory=dict)
-    uses_driver: bool = False
-    backtest_key: str = ""
-    backtest_reused: bool = False
-    model: Ensemble | None = None
-    artifact: str = ""
-    reused: bool = False
-    forecast: pd.DataFrame | None = None
-    outlook: pd.DataFrame | None = None
+    prepared: Prepared | None = None
+    backtested: Backtested | None = None
+    selection: Selection | None = None
+    fitted: Fitted | None = None
+    outlooked: Outlooked | None = None
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def y(self) -> pd.Series | None:
+        return self.prepared.y if self.prepared else None
+
+    @property
+    def y_full(self) -> pd.Series | None:
+        return self.prepared.y_full if self.prepared else None
+
+    @property
+    def X(self) -> pd.DataFrame | None:
+        return self.prepared.X if self.prepared else None
+
+    @property
+    def provenance(self) -> dict:
+        return self.prepared.provenance if self.prepared else {}
+
+    @property
+    def notes(self) -> list[str]:
+        parts = (self.prepared, self.backtested, self.selection)
+        return [n for part in parts if part is not None for n in part.notes]
+
+    @property
+    def backtest(self) -> pd.DataFrame | None:
+        return self.backtested.frame if self.backtested else None
+
+    @property
+    def leaderboard(self) -> pd.DataFrame | None:
+        return self.backtested.leaderboard if self.backtested else None
+
+    @property
+    def backtest_reused(self) -> bool:
+        return bool(self.backtested and self.backtested.reused)
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return dict(self.selection.weights) if self.selection else {}
+
+    @property
+    def uses_driver(self) -> bool:
+        return bool(self.selection and self.selection.uses_driver)
+
+    @property
+    def model(self) -> Ensemble | None:
+        return self.fitted.model if self.fitted else None
+
+    @property
+    def artifact(self) -> str:
+        return self.fitted.artifact if self.fitted else ""
+
+    @property
+    def reused(self) -> bool:
+        return bool(self.fitted and self.fitted.reused)
+
+    @property
+    def outlook(self) -> pd.DataFrame | None:
+        return self.outlooked.outlook if self.outlooked else None
+
+    @property
+    def forecast(self) -> pd.DataFrame | None:
+        return self.outlooked.forecast if self.outlooked else None
 
 
 @dataclass
@@ -131,162 +175,21 @@ def _progress(items: list, desc: str, show: bool) -> Iterable:
     return tqdm(items, desc=desc, unit="series", leave=False)
 
 
-def _frame(dataset: str | None, csv: str | None, cache: dict) -> pd.DataFrame:
-    key = dataset or csv
-    if key not in cache:
-        cache[key] = datasets.load(dataset) if dataset else read_csv(csv)
-    return cache[key]
-
-
-def _prepare(spec: SeriesSpec, cache: dict) -> SeriesResult:
-    res = SeriesResult(spec)
-    frame = _frame(spec.dataset, spec.csv, cache)
-    y = select(frame, spec.id)
-    rows = frame[frame["series_id"] == spec.id]
-    info = summarize(rows).iloc[0].to_dict()
-    info["source"] = spec.dataset or spec.csv
-    info["sources"] = sorted(set(rows["source"]) - {""})
-    res.provenance = info
-    res.y_full = y
-    if info.get("mirror_of"):
-        res.notes.append(f"mirror data: {info['mirror_of']} stands in for {spec.id}")
-    missing = y.index[y.isna()]
-    if len(missing):
-        start = missing[-1] + 1
-        res.notes.append(
-            f"gaps until {missing[-1]}: models use the span from {start} "
-            f"({len(y.loc[start:])} periods); the gaps are not filled"
+def _record(res: SeriesResult, stage: str, func: Callable[[], T]) -> T | None:
+    """Run one stage of one series; its failure is recorded on the series, not raised."""
+    try:
+        value = func()
+    except Exception as exc:
+        detail = (
+            str(exc)
+            if isinstance(exc, (DataError, ValueError))
+            else (f"{type(exc).__name__}: {exc}")
         )
-        y = y.loc[start:]
-    res.y = y
-    if spec.driver_id:
-        driver = select(_frame(spec.driver_dataset, spec.driver_csv, cache), spec.driver_id)
-        if driver.index.freqstr != y.index.freqstr or driver.reindex(y.index).isna().any():
-            res.notes.append(f"driver {spec.driver_id} does not cover the series; not used")
-        else:
-            res.X = driver.reindex(y.index).to_frame("driver")
-    return res
-
-
-def _backtest_key(res: SeriesResult, config: RunConfig) -> str:
-    """What a backtest depends on: the data (and driver), the configuration, the package."""
-    parts = [fingerprint(res.y, res.X), config.digest(), __version__]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-
-def _cached_backtest(res: SeriesResult, key: str, store: ModelStore) -> pd.DataFrame | None:
-    """The backtest saved with an ensemble of the same key, if the store holds one."""
-    if not store.root.is_dir():
+        res.errors.append(f"{stage}: {detail}")
+        log.error("%s failed for %s: %s", stage, res.spec.id, detail)
         return None
-    for path in reversed(store.versions(res.spec.id, "ensemble")):
-        meta = read_manifest(path)["metadata"]
-        if meta.get("backtest_key") == key and isinstance(meta.get("backtest"), dict):
-            return pd.DataFrame(**meta["backtest"])
-    return None
-
-
-def _backtest(
-    res: SeriesResult,
-    config: RunConfig,
-    n_jobs: int,
-    store: ModelStore | None = None,
-    refit: bool = False,
-) -> None:
-    y = res.y
-    res.backtest_key = _backtest_key(res, config)
-    cached = None if refit or store is None else _cached_backtest(res, res.backtest_key, store)
-    if cached is not None:  # an unchanged rerun: the same folds would give the same numbers
-        res.backtest, res.backtest_reused = cached, True
-    else:
-        h = default_horizon(y.index)
-        cv = Splitter(h=h, step=h, n_windows=config.windows)
-        parts = [backtest(list(config.candidates), y, cv, n_jobs=n_jobs)]
-        if res.X is not None:
-            parts.append(backtest({"arima_driver": AutoARIMA()}, y, cv, res.X, n_jobs=n_jobs))
-        res.backtest = pd.concat([p.forecasts for p in parts], ignore_index=True)
-        for p in parts:
-            for _, fold in p.failed.iterrows():
-                res.notes.append(
-                    f"backtest fold {fold['cutoff']} of {fold['model']} failed: {fold['error']}"
-                )
-    board = evaluate(res.backtest, ["mase", "rmsse", "mape", "coverage_80", "coverage_95"])
-    res.leaderboard = board.sort_values("mase").reset_index(drop=True)
-
-
-def _storable(frame: pd.DataFrame) -> dict:
-    """A backtest frame as JSON-safe columns and rows (periods and labels as text)."""
-    out = frame.copy()
-    for col in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[col]) or isinstance(
-            out[col].dtype, pd.CategoricalDtype
-        ):
-            out[col] = out[col].astype(str)
-    data = out.astype(object).where(out.notna(), None).to_numpy().tolist()
-    return {"columns": list(out.columns), "data": data}
-
-
-def _select(res: SeriesResult, config: RunConfig) -> list[str]:
-    board = res.leaderboard[np.isfinite(res.leaderboard["mase"])]
-    scores = board.set_index("model")["mase"].astype(float)
-    if "arima_driver" in scores:
-        res.uses_driver = bool(scores["arima_driver"] < scores.get("arima", np.inf))
-        scores = scores.drop("arima_driver")
-        if res.uses_driver:
-            res.notes.append(
-                "the driver improved ARIMA's backtest MASE; the ensemble's ARIMA "
-                "member uses it (held at its last value in forecasts)"
-            )
-    if scores.empty:
-        ran = res.backtest is not None and not res.backtest.empty
-        scale = res.backtest["scale_mae"] if ran else None
-        if ran and (scale == 0).all():
-            raise DataError(
-                f"Series {res.spec.id}: the backtest ran, but the in-sample "
-                "seasonal-naive error is zero in every fold (a constant or exactly "
-                "repeating series), so MASE cannot rank the models. Check the data."
-            )
-        raise DataError(f"No candidate model completed a backtest fold on {res.spec.id}.")
-    res.weights = weights_from_scores(scores, top=config.ensemble_size)
-    return list(res.weights)
-
-
-def _run_key(res: SeriesResult, config: RunConfig, members: list[str]) -> str:
-    parts = [
-        fingerprint(res.y, res.X if res.uses_driver else None),
-        config.digest(),
-        json.dumps(res.weights, sort_keys=True),
-        __version__,
-        ",".join(members),
-    ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-
-def _fit(
-    res: SeriesResult, config: RunConfig, store: ModelStore, refit: bool, save: bool = True
-) -> None:
-    members = _select(res, config)
-    key = _run_key(res, config, members)
-    X = res.X if res.uses_driver else None
-    if not refit and (save or store.root.is_dir()):  # without save, a missing store stays so
-        for path in reversed(store.versions(res.spec.id, "ensemble")):
-            if read_manifest(path)["metadata"].get("run_key") == key:
-                res.model, res.reused = load(path), True
-                res.artifact = str(path.relative_to(store.root))
-                return
-    model = Ensemble(members=[get(m) for m in members], combine="weighted", weights=res.weights)
-    model.fit(res.y, X)
-    board = res.leaderboard.set_index("model")
-    meta = {
-        "run_key": key,
-        "weights": res.weights,
-        "backtest_mase": {m: float(board.loc[m, "mase"]) for m in members},
-        "backtest_key": res.backtest_key,
-        "backtest": _storable(res.backtest),
-    }
-    res.model = model
-    if save:
-        path = store.save(model, metadata=meta, keep_data=config.keep_data)
-        res.artifact = str(path.relative_to(store.root))
+    log.info("%s done for %s", stage, res.spec.id)
+    return value
 
 
 def _outlook_years(results: list[SeriesResult], config: RunConfig) -> dict[str, int]:
@@ -300,20 +203,6 @@ def _outlook_years(results: list[SeriesResult], config: RunConfig) -> dict[str, 
         if key.flow == "imports":
             years[sid] = years.get(key.with_flow("exports").id, years[sid])
     return years
-
-
-def _outlook(res: SeriesResult, config: RunConfig, year: int | None, shock: float = 0.0) -> None:
-    y, model = res.y, res.model
-    target = year or default_year(y)
-    h = max((year_end(target, y.index.freq) - y.index[-1]).n, season_length_for(y.index))
-    future = None
-    if res.uses_driver:  # the driver held at its last value over the periods forecast
-        last = float(res.X["driver"].iloc[-1])
-        future = step_path(y.index[-1], h, current=last, name="driver")
-    res.outlook = outlook(
-        model, y, year=year, n_paths=config.n_paths, X=future, random_state=config.seed, shock=shock
-    )
-    res.forecast = model.predict(h, X=future)
 
 
 def _risk(results: list[SeriesResult]) -> pd.DataFrame:
@@ -416,32 +305,53 @@ def assess_series(
     model_store = ModelStore(store)
     shocks = dict(shocks or {})
     cache: dict = {}
-    results = []
-    for spec in _progress(list(config.series), "validate", progress):
-        try:
-            results.append(_prepare(spec, cache))
-        except (DataError, ValueError) as exc:
-            results.append(SeriesResult(spec, errors=[f"validate: {exc}"]))
-        log.info("validated %s", spec.id)
-    years: dict[str, int] = {}
-    stages = [
-        ("backtest", lambda r: _backtest(r, config, n_jobs, model_store, refit)),
-        ("fit", lambda r: _fit(r, config, model_store, refit, save)),
-        (
+    results = [SeriesResult(spec) for spec in config.series]
+    for res in _progress(results, "validate", progress):
+        res.prepared = _record(res, "validate", lambda r=res: stages.prepare(r.spec, cache))
+
+    def live() -> list[SeriesResult]:
+        return [r for r in results if not r.errors]
+
+    for res in _progress(live(), "backtest", progress):
+        res.backtested = _record(
+            res,
+            "backtest",
+            lambda r=res: stages.run_backtest(
+                r.prepared, config, n_jobs=n_jobs, store=model_store, refit=refit
+            ),
+        )
+    for res in live():
+        res.selection = _record(
+            res, "select", lambda r=res: stages.select(r.prepared, r.backtested, config)
+        )
+    for res in _progress(live(), "fit", progress):
+        res.fitted = _record(
+            res,
+            "fit",
+            lambda r=res: stages.fit(
+                r.prepared,
+                r.backtested,
+                r.selection,
+                config,
+                store=model_store,
+                refit=refit,
+                save=save,
+            ),
+        )
+    years = _outlook_years(results, config)
+    for res in _progress(live(), "outlook", progress):
+        res.outlooked = _record(
+            res,
             "outlook",
-            lambda r: _outlook(r, config, years.get(r.spec.id), shocks.get(r.spec.id, 0.0)),
-        ),
-    ]
-    for name, stage in stages:
-        if name == "outlook":
-            years.update(_outlook_years(results, config))
-        for res in _progress([r for r in results if not r.errors], name, progress):
-            try:
-                stage(res)
-                log.info("%s done for %s", name, res.spec.id)
-            except Exception as exc:
-                res.errors.append(f"{name}: {type(exc).__name__}: {exc}")
-                log.error("%s failed for %s: %s", name, res.spec.id, exc)
+            lambda r=res: stages.forecast_year(
+                r.prepared,
+                r.selection,
+                r.fitted,
+                config,
+                years.get(r.spec.id),
+                shocks.get(r.spec.id, 0.0),
+            ),
+        )
     return results, _risk(results)
 
 
@@ -449,13 +359,18 @@ def rescore(
     results: list[SeriesResult], config: RunConfig, shocks: dict[str, float]
 ) -> pd.DataFrame:
     """The risk table again with scenario ``shocks`` on the outlooks of fitted results (the
-    backtests and fits are reused; the results keep their baseline outlooks)."""
-    import copy
-
-    shocked = [copy.copy(r) for r in results if not r.errors and r.model is not None]
+    backtests and fits are reused; the results themselves are left as they were)."""
+    shocked = [dataclasses.replace(r) for r in results if not r.errors and r.fitted is not None]
     years = _outlook_years(shocked, config)
     for res in shocked:
-        _outlook(res, config, years.get(res.spec.id), shocks.get(res.spec.id, 0.0))
+        res.outlooked = stages.forecast_year(
+            res.prepared,
+            res.selection,
+            res.fitted,
+            config,
+            years.get(res.spec.id),
+            shocks.get(res.spec.id, 0.0),
+        )
     return _risk(shocked)
 
 

@@ -164,6 +164,11 @@ def test_cli_risk_on_bundled_data(capsys):
     assert row["series_id"] == "China/World/exports/total"
     assert row["level"] in ("low", "elevated", "high")
     assert 0 <= row["p_growth_ge_0"] <= 1 and "percentile" in row["reasons"]
+    # a score that rests on fewer indicators than it could names the ones it rests on
+    assert (
+        "score rests on 4 of 5 indicators (weight 0.85: export growth minus import growth"
+        in row["reasons"]
+    )
 
 
 def test_cli_risk_bad_scenario_file(tmp_path, capsys):

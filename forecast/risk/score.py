@@ -46,7 +46,8 @@ SPEC = (
     Driver("balance_growth", 0.15, True, "growth of the trade surplus"),
     Driver("share_change_United States", 0.15, False, "change of the US share of exports"),
 )
-HISTORY_OF = {"expected_divergence": "divergence"}  # a forecast is judged on realised history
+HISTORY_OF = {"expected_divergence": "divergence"}
+LABELS = {d.indicator: d.label for d in SPEC}  # a forecast is judged on realised history
 
 
 def _ordinal(p: float) -> str:
@@ -154,8 +155,9 @@ def score_year(indicators: pd.DataFrame, year: int) -> dict:
                 (
                     -1.0,
                     f"score rests on {len(scored)} of {len(SPEC)} indicators "
-                    f"(weight {scored['weight'].sum():.2f}), the others lacking "
-                    "data or history",
+                    f"(weight {scored['weight'].sum():.2f}: "
+                    f"{', '.join(LABELS[i] for i in scored['indicator'])}), the others "
+                    "lacking data or history",
                 )
             )
     ordered = [text for _, text in sorted(reasons, key=lambda r: -r[0])]

@@ -298,7 +298,7 @@ def score_sector(
     )
     reasons.append(
         f"score rests on {len(scored)} of {possible} indicators (weight "
-        f"{weight:.2f} of {total_weight:.2f})"
+        f"{weight:.2f} of {total_weight:.2f}: {', '.join(sp.label for sp, _ in scored)})"
     )
     if not np.isfinite(score):
         reasons.insert(

@@ -1,0 +1,305 @@
+"""The series stages of the main job, each a function that returns its own frozen result.
+
+    prepare -> Prepared          the series, its provenance, the driver if it covers it
+    run_backtest -> Backtested   rolling-origin backtest of every candidate (or its cache)
+    select -> Selection          ensemble weights from backtest MASE; whether the driver helps
+    fit -> Fitted                the weighted ensemble, reused from the store or fitted
+    forecast_year -> Outlooked   the calendar-year outlook and the forecast table
+
+Nothing here mutates its inputs; :mod:`forecast.pipeline` composes the stages, records
+their errors through one helper, and keeps each series' results side by side.
+
+A driver (an exogenous series such as a tariff) is tried with every candidate that takes
+one: the candidate is backtested a second time with the driver, labelled
+``<name>+driver``, and the ensemble uses the driver when that beats the candidate alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecast import __version__, datasets
+from forecast.artifacts import load, read_manifest
+from forecast.backtest import Splitter, backtest, weights_from_scores
+from forecast.config import RunConfig, SeriesSpec
+from forecast.data import read_csv, summarize
+from forecast.data import select as select_series
+from forecast.errors import DataError
+from forecast.metrics import evaluate
+from forecast.models import Ensemble, get
+from forecast.models.base import fingerprint
+from forecast.outlook import default_year, outlook
+from forecast.periods import default_horizon, year_end
+from forecast.scenarios import step_path
+from forecast.store import ModelStore
+
+__all__ = [
+    "DRIVER_SUFFIX",
+    "Backtested",
+    "Fitted",
+    "Outlooked",
+    "Prepared",
+    "Selection",
+    "fit",
+    "forecast_year",
+    "prepare",
+    "run_backtest",
+    "select",
+]
+
+DRIVER_SUFFIX = "+driver"
+METRICS = ["mase", "rmsse", "mape", "coverage_80", "coverage_95"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated series: ``y`` is the span models use (after the last gap)."""
+
+    spec: SeriesSpec
+    y: pd.Series
+    y_full: pd.Series
+    X: pd.DataFrame | None
+    provenance: dict
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Backtested:
+    """The backtest frame and its leaderboard (``reused`` when read from the store)."""
+
+    frame: pd.DataFrame
+    leaderboard: pd.DataFrame
+    key: str
+    reused: bool = False
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The ensemble's members and weights, and whether it takes the driver."""
+
+    weights: dict[str, float]
+    uses_driver: bool = False
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The fitted ensemble and where it is saved."""
+
+    model: Ensemble
+    artifact: str = ""
+    reused: bool = False
+
+
+@dataclass(frozen=True)
+class Outlooked:
+    """The calendar-year outlook and the forecast up to the end of that year."""
+
+    outlook: pd.DataFrame
+    forecast: pd.DataFrame
+
+
+def _frame(dataset: str | None, csv: str | None, cache: dict) -> pd.DataFrame:
+    key = dataset or csv
+    if key not in cache:
+        cache[key] = datasets.load(dataset) if dataset else read_csv(csv)
+    return cache[key]
+
+
+def prepare(spec: SeriesSpec, cache: dict) -> Prepared:
+    """Select and check one series; models use the span after its last gap."""
+    frame = _frame(spec.dataset, spec.csv, cache)
+    y = select_series(frame, spec.id)
+    rows = frame[frame["series_id"] == spec.id]
+    info = summarize(rows).iloc[0].to_dict()
+    info["source"] = spec.dataset or spec.csv
+    info["sources"] = sorted(set(rows["source"]) - {""})
+    notes = []
+    if info.get("mirror_of"):
+        notes.append(f"mirror data: {info['mirror_of']} stands in for {spec.id}")
+    y_full = y
+    missing = y.index[y.isna()]
+    if len(missing):
+        start = missing[-1] + 1
+        notes.append(
+            f"gaps until {missing[-1]}: models use the span from {start} "
+            f"({len(y.loc[start:])} periods); the gaps are not filled"
+        )
+        y = y.loc[start:]
+    X = None
+    if spec.driver_id:
+        driver = select_series(_frame(spec.driver_dataset, spec.driver_csv, cache), spec.driver_id)
+        if driver.index.freqstr != y.index.freqstr or driver.reindex(y.index).isna().any():
+            notes.append(f"driver {spec.driver_id} does not cover the series; not used")
+        else:
+            X = driver.reindex(y.index).to_frame("driver")
+    return Prepared(spec, y, y_full, X, info, tuple(notes))
+
+
+def _backtest_key(prep: Prepared, config: RunConfig) -> str:
+    """What a backtest depends on: the data (and driver), the configuration, the package."""
+    parts = [fingerprint(prep.y, prep.X), config.digest(), __version__]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _cached(spec: SeriesSpec, key: str, store: ModelStore) -> pd.DataFrame | None:
+    """The backtest saved with an ensemble of the same key, if the store holds one."""
+    if not store.root.is_dir():
+        return None
+    for path in reversed(store.versions(spec.id, "ensemble")):
+        meta = read_manifest(path)["metadata"]
+        if meta.get("backtest_key") == key and isinstance(meta.get("backtest"), dict):
+            return pd.DataFrame(**meta["backtest"])
+    return None
+
+
+def run_backtest(
+    prep: Prepared,
+    config: RunConfig,
+    *,
+    n_jobs: int = 1,
+    store: ModelStore | None = None,
+    refit: bool = False,
+) -> Backtested:
+    """Backtest every candidate (and each that takes a driver, with it), or reuse the
+    backtest saved under the same key."""
+    key = _backtest_key(prep, config)
+    cached = None if refit or store is None else _cached(prep.spec, key, store)
+    notes: list[str] = []
+    if cached is not None:  # an unchanged rerun: the same folds would give the same numbers
+        frame, reused = cached, True
+    else:
+        h = default_horizon(prep.y.index)
+        cv = Splitter(h=h, step=h, n_windows=config.windows)
+        parts = [backtest(list(config.candidates), prep.y, cv, n_jobs=n_jobs)]
+        if prep.X is not None:
+            takers = {f"{c}{DRIVER_SUFFIX}": get(c) for c in config.candidates if get(c).uses_exog}
+            if takers:
+                parts.append(backtest(takers, prep.y, cv, prep.X, n_jobs=n_jobs))
+        frame, reused = pd.concat([p.forecasts for p in parts], ignore_index=True), False
+        for p in parts:
+            for _, fold in p.failed.iterrows():
+                notes.append(
+                    f"backtest fold {fold['cutoff']} of {fold['model']} failed: {fold['error']}"
+                )
+    board = evaluate(frame, METRICS).sort_values("mase").reset_index(drop=True)
+    return Backtested(frame, board, key, reused, tuple(notes))
+
+
+def select(prep: Prepared, bt: Backtested, config: RunConfig) -> Selection:
+    """Weights by inverse backtest MASE over the best candidates; the driver is used when
+    it improves a candidate that takes it."""
+    board = bt.leaderboard[np.isfinite(bt.leaderboard["mase"])]
+    scores = board.set_index("model")["mase"].astype(float)
+    with_driver = [m for m in scores.index if str(m).endswith(DRIVER_SUFFIX)]
+    better = [m for m in with_driver if scores[m] < scores.get(m[: -len(DRIVER_SUFFIX)], np.inf)]
+    scores = scores.drop(with_driver)
+    notes = tuple(
+        f"the driver improved {m[: -len(DRIVER_SUFFIX)]}'s backtest MASE; the "
+        "ensemble's members that take a driver use it (held at its last value "
+        "in forecasts)"
+        for m in better
+    )
+    if scores.empty:
+        scale = bt.frame["scale_mae"] if not bt.frame.empty else None
+        if scale is not None and (scale == 0).all():
+            raise DataError(
+                f"Series {prep.spec.id}: the backtest ran, but the in-sample "
+                "seasonal-naive error is zero in every fold (a constant or "
+                "exactly repeating series), so MASE cannot rank the models. "
+                "Check the data."
+            )
+        raise DataError(f"No candidate model completed a backtest fold on {prep.spec.id}.")
+    return Selection(weights_from_scores(scores, top=config.ensemble_size), bool(better), notes)
+
+
+def _storable(frame: pd.DataFrame) -> dict:
+    """A backtest frame as JSON-safe columns and rows (periods and labels as text)."""
+    out = frame.copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]) or isinstance(
+            out[col].dtype, pd.CategoricalDtype
+        ):
+            out[col] = out[col].astype(str)
+    data = out.astype(object).where(out.notna(), None).to_numpy().tolist()
+    return {"columns": list(out.columns), "data": data}
+
+
+def fit(
+    prep: Prepared,
+    bt: Backtested,
+    sel: Selection,
+    config: RunConfig,
+    *,
+    store: ModelStore,
+    refit: bool = False,
+    save: bool = True,
+) -> Fitted:
+    """The weighted ensemble: a saved one with the same key, or fitted (and saved)."""
+    members = list(sel.weights)
+    X = prep.X if sel.uses_driver else None
+    key = hashlib.sha256(
+        "|".join(
+            [
+                fingerprint(prep.y, X),
+                config.digest(),
+                json.dumps(sel.weights, sort_keys=True),
+                __version__,
+                ",".join(members),
+            ]
+        ).encode()
+    ).hexdigest()
+    if not refit and (save or store.root.is_dir()):  # without save, a missing store stays so
+        for path in reversed(store.versions(prep.spec.id, "ensemble")):
+            if read_manifest(path)["metadata"].get("run_key") == key:
+                return Fitted(load(path), str(path.relative_to(store.root)), True)
+    model = Ensemble(members=[get(m) for m in members], combine="weighted", weights=sel.weights)
+    model.fit(prep.y, X)
+    if not save:
+        return Fitted(model)
+    board = bt.leaderboard.set_index("model")
+    meta = {
+        "run_key": key,
+        "weights": sel.weights,
+        "backtest_mase": {m: float(board.loc[m, "mase"]) for m in members},
+        "backtest_key": bt.key,
+        "backtest": _storable(bt.frame),
+    }
+    path = store.save(model, metadata=meta, keep_data=config.keep_data)
+    return Fitted(model, str(path.relative_to(store.root)), False)
+
+
+def forecast_year(
+    prep: Prepared,
+    sel: Selection,
+    fitted: Fitted,
+    config: RunConfig,
+    year: int | None = None,
+    shock: float = 0.0,
+) -> Outlooked:
+    """The outlook of ``year`` (the year after the last complete one by default) and the
+    forecast table up to its end (at least one season)."""
+    y = prep.y
+    target = year or default_year(y)
+    season = default_horizon(y.index)
+    h = max((year_end(target, y.index.freq) - y.index[-1]).n, season)
+    future = None
+    if sel.uses_driver:  # the driver held at its last value over the periods forecast
+        last = float(prep.X["driver"].iloc[-1])
+        future = step_path(y.index[-1], h, current=last, name="driver")
+    out = outlook(
+        fitted.model,
+        y,
+        year=year,
+        n_paths=config.n_paths,
+        X=future,
+        random_state=config.seed,
+        shock=shock,
+    )
+    return Outlooked(out, fitted.model.predict(h, X=future))
