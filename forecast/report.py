@@ -12,11 +12,10 @@ import json
 import numpy as np
 import pandas as pd
 
-from forecast import __version__
+from forecast import __version__, charts
 from forecast._io import atomic_write_text, write_csv
 from forecast._text import html_text as escape
 from forecast.artifacts import library_versions
-from forecast.charts import bar_chart, fan_chart, horizon_chart, index_chart
 from forecast.metrics import evaluate
 from forecast.periods import SeriesKey
 
@@ -29,7 +28,8 @@ h1{font-size:24px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd
 h3{font-size:16px}table{border-collapse:collapse;width:100%;font-size:13px;margin:8px 0}
 th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.chart{width:100%;height:auto;background:#fff;border:1px solid #eee;margin:6px 0}
+.chart{width:100%;min-width:560px;height:auto;background:#fff;border:1px solid #eee;
+margin:6px 0}
 .high{color:#b00020;font-weight:bold}.elevated{color:#b36b00;font-weight:bold}
 .low{color:#1b7f3a;font-weight:bold}.note{color:#555;font-size:13px}
 .error{color:#b00020}section.series{background:#fff;padding:8px 16px;margin:16px 0;
@@ -37,6 +37,17 @@ border:1px solid #e5e5e5}.wrap{overflow-x:auto;max-width:100%}
 .headline{background:#fff;border-left:4px solid #1f77b4;padding:8px 16px;font-size:16px}
 @media (max-width:600px){main{padding:8px}table{font-size:11px}h1{font-size:20px}}
 """
+
+
+def _wrap(svg: str) -> str:
+    """A chart in a container that scrolls at phone width, so its text stays legible
+    (charts keep a minimum width) while the page itself never overflows."""
+    return f'<div class="wrap">{svg}</div>'
+
+
+def _chart(kind: str, *args: object, **kwargs: object) -> str:
+    """``forecast.charts.<kind>`` in its scrolling container."""
+    return _wrap(getattr(charts, kind)(*args, **kwargs))
 
 
 def _clean(value: object) -> object:
@@ -148,7 +159,8 @@ def _partners_section(result) -> str:
     labels = [*shown["part"], f"{len(t) - len(shown)} others"]
     values = [*shown["contribution_pp"], rest]
     parts.append(
-        bar_chart(
+        _chart(
+            "bar_chart",
             labels,
             values,
             f"Contributions to export growth, {d.year} (pp; sum {d.total_growth_pct:+.1f}%)",
@@ -233,7 +245,8 @@ def _partners_section(result) -> str:
     keep_rows = ~contrib["node"].isin(NOT_PARTNERS)
     contrib = contrib[keep_rows]
     parts.append(
-        bar_chart(
+        _chart(
+            "bar_chart",
             list(contrib["node"]),
             list(contrib["expected_contribution_pp"]),
             f"Expected contributions to {o.year} growth (pp, 80% intervals)",
@@ -272,7 +285,8 @@ def _sectors_section(result) -> str:
         vol = 100 * q / q[base].mean()
         price = 100 * uv / uv[base].mean()
         parts.append(
-            index_chart(
+            _chart(
+                "index_chart",
                 list(frame.index),
                 {"volume": vol.to_numpy(), "unit value": price.to_numpy()},
                 f"{product}: export volume and unit value",
@@ -460,7 +474,8 @@ def _series_section(s) -> str:
     parts = [f'<section class="series"><h3>{title}</h3>']
     if s.forecast is not None:
         parts.append(
-            fan_chart(
+            _chart(
+                "fan_chart",
                 s.y,
                 s.forecast,
                 f"{s.spec.id}: history and forecast",
@@ -469,7 +484,7 @@ def _series_section(s) -> str:
         )
     if s.backtest is not None:
         by_h = evaluate(s.backtest, ["mase"], by=("model", "h"))
-        parts.append(horizon_chart(by_h, f"{s.spec.id}: backtest MASE by horizon"))
+        parts.append(_chart("horizon_chart", by_h, f"{s.spec.id}: backtest MASE by horizon"))
         parts.append(_table(s.leaderboard))
     if s.weights:
         weights = ", ".join(f"{escape(k)} {v:.2f}" for k, v in s.weights.items())
