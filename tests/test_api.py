@@ -76,3 +76,20 @@ def test_summaries_name_what_was_chosen():
     assert "chosen: ARIMA(" in arima
     ensemble = get("ensemble", members=["naive", "ets"]).fit(y).summary()
     assert "member naive" in ensemble and "member ets ETS(" in ensemble
+
+
+def test_dask_equals_serial(long_frame):
+    pytest.importorskip("distributed")
+    from distributed import Client, LocalCluster
+
+    serial = forecast.forecast(long_frame, 3, "theta")
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster),
+    ):
+        on_dask = forecast.forecast(long_frame, 3, "theta", n_jobs=2, backend="dask")
+    pd.testing.assert_frame_equal(serial, on_dask)
+    with pytest.raises(ValueError, match="'backend' parameter"):
+        forecast.forecast(long_frame, 3, "theta", backend="spark")

@@ -15,11 +15,10 @@ A fold that fails is recorded with its error and the run goes on.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +26,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
+from forecast._parallel import parallel_backend
 from forecast.backtest.splitter import Fold, Splitter
 from forecast.data import split
 from forecast.models import Forecaster, get
@@ -228,34 +228,6 @@ def _crps(paths: np.ndarray, actual: np.ndarray) -> np.ndarray:
     return term1 - term2
 
 
-@contextlib.contextmanager
-def _backend(backend: str, n_jobs: int) -> Iterator[None]:
-    if backend != "dask":
-        yield
-        return
-    try:
-        from distributed import Client, LocalCluster, get_client
-        from joblib import parallel_config
-    except ImportError:
-        raise ImportError(
-            "backend='dask' needs the 'distributed' extra: "
-            "pip install 'trade-forecast[distributed]'."
-        ) from None
-    try:
-        get_client()
-        has_client = True
-    except ValueError:
-        has_client = False
-    with contextlib.ExitStack() as stack:
-        if not has_client:  # run on a local cluster for the duration of this call
-            cluster = stack.enter_context(
-                LocalCluster(n_workers=max(n_jobs, 1), threads_per_worker=1, dashboard_address=":0")
-            )
-            stack.enter_context(Client(cluster))
-        stack.enter_context(parallel_config(backend="dask"))
-        yield
-
-
 def backtest(
     models: object,
     data: object,
@@ -355,7 +327,7 @@ def backtest(
         cpus = os.cpu_count() or 1  # or tasks only cost start-up time and memory
         n_jobs = max(1, min(cpus if n_jobs < 0 else n_jobs, cpus, len(tasks)))
     frames, records = [], []
-    with _backend(backend, n_jobs):
+    with parallel_backend(backend, n_jobs):
         runner = (
             Parallel(n_jobs=n_jobs, return_as="generator")
             if backend == "dask"
