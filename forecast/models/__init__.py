@@ -17,6 +17,7 @@ from forecast.models.arima import AutoARIMA
 from forecast.models.autotheta import AutoTheta
 from forecast.models.base import Forecaster
 from forecast.models.baselines import Drift, Naive, SeasonalNaive
+from forecast.models.calibrated import Calibrated
 from forecast.models.ensemble import Ensemble
 from forecast.models.ets import AutoETS
 from forecast.models.lagreg import LagRegressor
@@ -28,6 +29,7 @@ __all__ = [
     "AutoARIMA",
     "AutoETS",
     "AutoTheta",
+    "Calibrated",
     "Drift",
     "Ensemble",
     "Forecaster",
