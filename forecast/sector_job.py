@@ -29,15 +29,15 @@ from forecast.risk.sectors import SectorScore, decompose, score_sector
 
 __all__ = ["FOCUS", "SectorResult", "analyse_sectors", "structure"]
 
-# The sectors of the overcapacity debate, by GACC line, with their HS chapter.
-FOCUS = {
-    "Steel products": "HS72",
-    "Lithium-ion batteries": "HS85",
-    "Solar cells": "HS85",
-    "Motor vehicles (including chassis)": "HS87",
-    "Electric passenger vehicles": "HS87",
-    "Ships": "HS89",
-}
+# The sectors of the overcapacity debate, by GACC line.
+FOCUS = (
+    "Steel products",
+    "Lithium-ion batteries",
+    "Solar cells",
+    "Motor vehicles (including chassis)",
+    "Electric passenger vehicles",
+    "Ships",
+)
 QUANTITY = " (quantity)"
 
 

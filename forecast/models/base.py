@@ -144,28 +144,27 @@ class Forecaster(BaseEstimator):
         self
         """
         y = self._check_y(y)
-        name = str(y.name) if y.name is not None else "y"
-        self.series_id_ = name
-        self.index_ = y.index
-        self.cutoff_ = y.index[-1]
-        self.n_obs_ = int(y.notna().sum())
-        self.season_length_ = self._season_length(y.index)
-        self.x_columns_ = None
-        x = None
-        if X is not None:
-            if not self.uses_exog:
-                raise ValueError(
-                    f"{type(self).__name__} does not use exogenous regressors; "
-                    "fit it without X or choose a model that takes X "
-                    "(arima, structural, lagreg)."
-                )
-            x = self._align_X(X, y.index, "fit").to_numpy(dtype=float)
-            self.x_columns_ = list(X.columns)
+        if X is not None and not self.uses_exog:
+            raise ValueError(
+                f"{type(self).__name__} does not use exogenous regressors; "
+                "fit it without X or choose a model that takes X "
+                "(arima, structural, lagreg)."
+            )
+        self._fit_state(y, X)
+        x = None if X is None else self._align_X(X, y.index, "fit").to_numpy(dtype=float)
         self.transform_lambda_ = self._fit_transform(y)
-        self.data_fingerprint_ = fingerprint(y, X)
         yt = self._apply(y.to_numpy(dtype=float))
         self._fit(yt, x)
         return self
+
+    def _fit_state(self, y: pd.Series, X: pd.DataFrame | None) -> None:
+        """The fitted state every model records: series, span, season, regressors, data."""
+        self.series_id_ = str(y.name) if y.name is not None else "y"
+        self.index_, self.cutoff_ = y.index, y.index[-1]
+        self.n_obs_ = int(y.notna().sum())
+        self.season_length_ = self._season_length(y.index)
+        self.x_columns_ = list(X.columns) if X is not None else None
+        self.data_fingerprint_ = fingerprint(y, X)
 
     def update(self, y: pd.Series, X: pd.DataFrame | None = None) -> Forecaster:
         """Extend a fitted model with new observations, keeping its estimated parameters.

@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from forecast.errors import DataError
-from forecast.models.base import Forecaster, fingerprint
+from forecast.models.base import Forecaster
 from forecast.periods import default_horizon
 
 __all__ = ["Calibrated"]
@@ -107,13 +107,8 @@ class Calibrated(Forecaster):
         own = np.nanmean(spread[ok], axis=0)
         self.factors_ = np.where(own > 0, target / np.where(own > 0, own, 1.0), 1.0)
         self.model_ = clone(self.model).fit(y, X)
-        self.series_id_ = str(y.name) if y.name is not None else "y"
-        self.index_, self.cutoff_ = y.index, y.index[-1]
-        self.n_obs_ = int(y.notna().sum())
-        self.season_length_ = self._season_length(y.index)
-        self.x_columns_ = list(X.columns) if X is not None else None
+        self._fit_state(y, X)
         self.transform_lambda_ = None
-        self.data_fingerprint_ = fingerprint(y, X)
         self.calibration_windows_ = n
         return self
 

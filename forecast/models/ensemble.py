@@ -96,13 +96,8 @@ class Ensemble(Forecaster):
                 f"'weighted'. Got {self.combine!r} instead."
             )
         y = self._check_y(y)
-        self.series_id_ = str(y.name) if y.name is not None else "y"
-        self.index_, self.cutoff_ = y.index, y.index[-1]
-        self.n_obs_ = int(y.notna().sum())
-        self.season_length_ = self._season_length(y.index)
-        self.x_columns_ = list(X.columns) if X is not None else None
+        self._fit_state(y, X)
         self.transform_lambda_ = None
-        self.data_fingerprint_ = fingerprint(y, X)
         self.members_, self.failed_ = {}, {}
         for name, model in self._build().items():
             try:

@@ -100,10 +100,6 @@ def unit_values(value: pd.Series, quantity: pd.Series) -> tuple[pd.Series, list[
     return uv, notes
 
 
-def _annual(s: pd.Series) -> pd.Series:
-    return complete_years(s)
-
-
 def decompose(value: pd.Series, quantity: pd.Series, basis: str = "annual") -> pd.DataFrame:
     """Value growth split into volume and unit-value growth.
 
@@ -128,7 +124,7 @@ def decompose(value: pd.Series, quantity: pd.Series, basis: str = "annual") -> p
         )
     unit_values(value, quantity)  # validates signs
     if basis == "annual":
-        v, q = _annual(value), _annual(quantity.reindex(value.index))
+        v, q = complete_years(value), complete_years(quantity.reindex(value.index))
         lag = 1
     else:
         v, q = value, quantity.reindex(value.index)
@@ -242,7 +238,7 @@ def score_sector(
         Percent of production not installed at home (solar), for that year.
     """
     notes: list[str] = []
-    annual_v, annual_t = _annual(value), _annual(total)
+    annual_v, annual_t = complete_years(value), complete_years(total)
     years = [
         y
         for y in annual_v.dropna().index
