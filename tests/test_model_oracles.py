@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -190,3 +191,32 @@ def test_lagreg_quantile_needs_a_quantile_regressor():
     y = _synthetic(np.arange(60.0))
     with pytest.raises(ValueError, match="'quantile' parameter"):
         _quantile_model(regressor=Ridge()).fit(y)
+
+
+@pytest.mark.parametrize("name", ["arima", "structural"])
+def test_state_space_paths_have_statsmodels_distribution(name, y):
+    """Paths are drawn for all repetitions at once, not by statsmodels' simulate: each
+    period's spread must be the analytic one, and the 12-month total's spread (which
+    depends on the covariance across periods) must be what statsmodels simulates."""
+    model = get(name).fit(y)
+    res = model.results_
+    paths = model.sample(12, 20_000, random_state=1)
+    fc = res.get_forecast(12)
+    np.testing.assert_allclose(paths.mean(axis=0), fc.predicted_mean, rtol=2e-3)
+    np.testing.assert_allclose(paths.std(axis=0), np.sqrt(fc.var_pred_mean), rtol=3e-2)
+    direct = res.simulate(12, repetitions=4_000, anchor="end", rng=np.random.default_rng(2))
+    direct_total_sd = np.asarray(direct).reshape(12, -1).sum(axis=0).std()
+    assert paths.sum(axis=1).std() == pytest.approx(direct_total_sd, rel=0.06)
+
+
+def test_arima_paths_with_regressors_do_not_depend_on_the_horizon(y):
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(
+        {"x": rng.normal(size=len(y) + 12)},
+        index=pd.period_range(y.index[0], periods=len(y) + 12, freq=y.index.freq),
+    )
+    model = get("arima").fit(y, X.iloc[: len(y)])
+    future = X.iloc[len(y) :]
+    short = model.sample(3, 200, future.iloc[:3], random_state=5)
+    long = model.sample(12, 200, future, random_state=5)
+    np.testing.assert_array_equal(short, long[:, :3])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from statsmodels.tools.eval_measures import aicc
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from forecast.models._statsmodels import paths_from_simulation, quiet
@@ -116,15 +117,22 @@ class AutoETS(Forecaster):
                 seasonal=_CODES[s],
                 seasonal_periods=self.season_length_ if s != "N" else None,
             )
+            # only parameters: a results object would compute a complex-step Hessian
+            # (a quarter of the search's time) for every candidate; the winner gets one
             try:
-                res = quiet(model.fit, disp=False)
+                params = quiet(model.fit, disp=False, return_params=True)
+                llf = quiet(model.loglike, params)
             except (ValueError, np.linalg.LinAlgError):
                 continue
-            if np.isfinite(res.aicc) and (best is None or res.aicc < best[0]):
-                best = (res.aicc, res, (e, t, d, s))
+            # statsmodels' ETSResults.aicc: every parameter (initial states included)
+            # plus the scale
+            score = aicc(llf, model.nobs, model.k_params + 1)
+            if np.isfinite(score) and (best is None or score < best[0]):
+                best = (score, model, params, (e, t, d, s))
         if best is None:
             raise ValueError("AutoETS could not fit any candidate model to this series.")
-        _, self.results_, self.components_ = best
+        _, model, params, self.components_ = best
+        self.results_ = quiet(model.smooth, params)
         self.params_ = np.asarray(self.results_.params, dtype=float)  # incl. initial states
         e, t, d, s = self.components_
         self.spec_ = f"ETS({e},{t}{'d' if d else ''},{s})"
