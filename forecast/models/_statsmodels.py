@@ -36,24 +36,57 @@ def state_space_forecast(
     return np.asarray(fc.predicted_mean, float), np.sqrt(np.asarray(fc.var_pred_mean, float))
 
 
+def _sqrt_psd(cov: np.ndarray) -> np.ndarray:
+    """A factor ``F`` with ``F @ F.T == cov`` for a symmetric, possibly singular matrix."""
+    w, v = np.linalg.eigh((cov + cov.T) / 2)
+    return v * np.sqrt(np.clip(w, 0.0, None))
+
+
+def _fixed(ssm: object, name: str) -> np.ndarray | None:
+    matrix = np.asarray(ssm[name], dtype=float)
+    if matrix.ndim == 3:
+        if matrix.shape[2] != 1:
+            return None
+        matrix = matrix[:, :, 0]
+    return matrix
+
+
 def state_space_sample(
     results: object,
     h: int,
     n_paths: int,
     X: np.ndarray | None,
     rng: np.random.Generator,
-    min_h: int = 1,
 ) -> np.ndarray:
-    """Paths simulated from the end of a statsmodels state-space fit, shape (n_paths, h).
+    """Paths from the end of a statsmodels state-space fit, shape (n_paths, h).
 
-    statsmodels draws all of a simulation's shocks at once, in an order that depends on
-    its length, so without exogenous inputs it always simulates at least ``min_h``
-    periods and keeps the first ``h``: any ``h <= min_h`` then gets the same paths for the
-    periods it shares (with exogenous inputs only the ``h`` given can be simulated).
+    The model is linear and Gaussian, so a path is the forecast mean plus the deviation
+    the state equation propagates: the end state drawn from its predicted distribution,
+    then one set of shocks per period, all paths at once. statsmodels' ``simulate``
+    draws the same distribution one path at a time, about 40 times slower for the 500
+    paths an ensemble member draws. Draws are taken period by period, so the paths of a
+    period do not depend on how many periods are asked for, with or without regressors.
+    Time-varying system matrices are left to statsmodels.
     """
-    steps = h if X is not None else max(h, min_h)
-    sim = quiet(results.simulate, steps, repetitions=n_paths, anchor="end", exog=X, rng=rng)
-    return paths_from_simulation(sim, steps, n_paths)[:, :h]
+    ssm = results.model.ssm
+    design, transition, selection, state_cov, obs_cov = (
+        _fixed(ssm, name) for name in ("design", "transition", "selection", "state_cov", "obs_cov")
+    )
+    if any(m is None for m in (design, transition, selection, state_cov, obs_cov)):
+        sim = quiet(results.simulate, h, repetitions=n_paths, anchor="end", exog=X, rng=rng)
+        return paths_from_simulation(sim, h, n_paths)
+    mean, _sd = state_space_forecast(results, h, X)
+    state = _sqrt_psd(np.asarray(results.predicted_state_cov)[:, :, -1]) @ rng.standard_normal(
+        (transition.shape[0], n_paths)
+    )
+    shock_factor = selection @ _sqrt_psd(state_cov)
+    noise_sd = float(np.sqrt(max(obs_cov[0, 0], 0.0)))
+    deviations = np.empty((h, n_paths))
+    for t in range(h):
+        shocks = rng.standard_normal((shock_factor.shape[1] + 1, n_paths))
+        deviations[t] = design[0] @ state + noise_sd * shocks[-1]
+        state = transition @ state + shock_factor @ shocks[:-1]
+    return mean + deviations.T
 
 
 def state_space_tail(

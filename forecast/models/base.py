@@ -423,11 +423,6 @@ class Forecaster(BaseEstimator):
         paths = np.asarray(self._sample(h, n, x, rng), dtype=float).reshape(n, h)
         return self._invert(paths)
 
-    def _path_horizon(self) -> int:
-        """Periods every simulation covers at least (five seasons, at least ten), so the
-        paths of a period do not depend on how many periods are asked for up to it."""
-        return max(5 * getattr(self, "season_length_", 1), 10)
-
     def _season_length(self, index: pd.PeriodIndex) -> int:
         m = getattr(self, "season_length", None)
         if m is None:

@@ -91,4 +91,4 @@ class Structural(Forecaster):
         return state_space_forecast(self.results_, h, X)
 
     def _sample(self, h, n_paths, X, rng):
-        return state_space_sample(self.results_, h, n_paths, X, rng, min_h=self._path_horizon())
+        return state_space_sample(self.results_, h, n_paths, X, rng)
