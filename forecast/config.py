@@ -65,6 +65,7 @@ class RunConfig:
     series: tuple[SeriesSpec, ...]
     keep_data: bool
     raw: dict
+    calibrate: bool = True
     partners: PartnerSpec | None = None
     sectors: SectorSpec | None = None
 
@@ -182,18 +183,26 @@ def load_config(path: str | Path | None = None) -> RunConfig:
     run = raw["run"]
     unknown = sorted(
         set(run)
-        - {"seed", "n_paths", "candidates", "ensemble_size", "windows", "outlook_year", "keep_data"}
+        - {
+            "seed",
+            "n_paths",
+            "candidates",
+            "ensemble_size",
+            "windows",
+            "outlook_year",
+            "keep_data",
+            "calibrate",
+        }
     )
     if unknown:
         raise ConfigError(
             f"Config key(s) {', '.join('run.' + k for k in unknown)} unknown. "
             "Known: seed, n_paths, candidates, ensemble_size, windows, "
-            "outlook_year, keep_data."
+            "outlook_year, keep_data, calibrate."
         )
-    if not isinstance(run["keep_data"], bool):
-        raise ConfigError(
-            f"Config key 'run.keep_data' must be true or false. Got {run['keep_data']!r}."
-        )
+    for key in ("keep_data", "calibrate"):
+        if not isinstance(run[key], bool):
+            raise ConfigError(f"Config key 'run.{key}' must be true or false. Got {run[key]!r}.")
     candidates = run["candidates"]
     if (
         not isinstance(candidates, list)
@@ -233,6 +242,7 @@ def load_config(path: str | Path | None = None) -> RunConfig:
         outlook_year=_int(run, "outlook_year", 0),
         series=tuple(specs),
         keep_data=run["keep_data"],
+        calibrate=run["calibrate"],
         raw=raw,
     )
 

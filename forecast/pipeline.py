@@ -23,7 +23,7 @@ from forecast import stages
 from forecast._text import printable
 from forecast.config import RunConfig, SeriesSpec
 from forecast.errors import ConfigError, DataError
-from forecast.models import Ensemble
+from forecast.models import Forecaster
 from forecast.outlook import default_year
 from forecast.partner_job import PartnerResult, analyse_partners
 from forecast.periods import SeriesKey
@@ -94,7 +94,7 @@ class SeriesResult:
         return bool(self.selection and self.selection.uses_driver)
 
     @property
-    def model(self) -> Ensemble | None:
+    def model(self) -> Forecaster | None:
         return self.fitted.model if self.fitted else None
 
     @property

@@ -26,12 +26,13 @@ import pandas as pd
 from forecast import __version__, datasets
 from forecast.artifacts import load, read_manifest
 from forecast.backtest import Splitter, backtest, weights_from_scores
+from forecast.calibration import Calibration, calibrate_from_backtest
 from forecast.config import RunConfig, SeriesSpec
 from forecast.data import read_csv, summarize
 from forecast.data import select as select_series
 from forecast.errors import DataError
 from forecast.metrics import evaluate
-from forecast.models import Ensemble, get
+from forecast.models import Calibrated, Ensemble, Forecaster, get
 from forecast.models.base import fingerprint
 from forecast.outlook import default_year, outlook
 from forecast.periods import default_horizon, year_end
@@ -53,6 +54,8 @@ __all__ = [
 ]
 
 DRIVER_SUFFIX = "+driver"
+CALIBRATION_PERIODS = 12  # distinct backtest periods below which calibration tops up
+CALIBRATION_MIN_TRAIN = 8  # shortest history of a top-up backtest fold
 METRICS = ["mase", "rmsse", "mape", "coverage_80", "coverage_95"]
 
 
@@ -81,18 +84,21 @@ class Backtested:
 
 @dataclass(frozen=True)
 class Selection:
-    """The ensemble's members and weights, and whether it takes the driver."""
+    """The ensemble's members and weights, whether it takes the driver, and what the
+    backtest says about its intervals (``calibration``; None when switched off)."""
 
     weights: dict[str, float]
     uses_driver: bool = False
     notes: tuple[str, ...] = ()
+    calibration: Calibration | None = None
 
 
 @dataclass(frozen=True)
 class Fitted:
-    """The fitted ensemble and where it is saved."""
+    """The fitted ensemble (wrapped in :class:`Calibrated` when the backtest called for
+    it) and where it is saved."""
 
-    model: Ensemble
+    model: Forecaster
     artifact: str = ""
     reused: bool = False
 
@@ -148,11 +154,19 @@ def _backtest_key(prep: Prepared, config: RunConfig) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
+def _saved(store: ModelStore, series_id: str) -> list:
+    """The main job's saved models of a series (plain or calibrated ensembles), newest
+    first within each kind."""
+    return [
+        p for kind in ("ensemble", "calibrated") for p in reversed(store.versions(series_id, kind))
+    ]
+
+
 def _cached(spec: SeriesSpec, key: str, store: ModelStore) -> pd.DataFrame | None:
     """The backtest saved with an ensemble of the same key, if the store holds one."""
     if not store.root.is_dir():
         return None
-    for path in reversed(store.versions(spec.id, "ensemble")):
+    for path in _saved(store, spec.id):
         meta = read_manifest(path)["metadata"]
         if meta.get("backtest_key") == key and isinstance(meta.get("backtest"), dict):
             return pd.DataFrame(**meta["backtest"])
@@ -216,7 +230,37 @@ def select(prep: Prepared, bt: Backtested, config: RunConfig) -> Selection:
                 "Check the data."
             )
         raise DataError(f"No candidate model completed a backtest fold on {prep.spec.id}.")
-    return Selection(weights_from_scores(scores, top=config.ensemble_size), bool(better), notes)
+    weights = weights_from_scores(scores, top=config.ensemble_size)
+    if not config.calibrate:
+        return Selection(weights, bool(better), notes)
+    cal = _calibration(prep, bt, weights, bool(better))
+    return Selection(weights, bool(better), (*notes, f"intervals: {cal.describe()}"), cal)
+
+
+def _calibration(
+    prep: Prepared, bt: Backtested, weights: dict[str, float], uses_driver: bool
+) -> Calibration:
+    """Calibration of the ensemble's spread from its members' backtest errors.
+
+    The run's backtest is reused when it forecast enough distinct periods; a short one
+    (three folds of an annual series forecast three years) is topped up by a one-step
+    backtest of the members at up to 20 origins, which costs little on such series.
+    """
+    names = {
+        m: f"{m}{DRIVER_SUFFIX}"
+        if uses_driver and f"{m}{DRIVER_SUFFIX}" in set(bt.frame["model"])
+        else m
+        for m in weights
+    }
+    frame = bt.frame[bt.frame["model"].isin(list(names.values()))]
+    if frame[["cutoff", "date"]].drop_duplicates().shape[0] < CALIBRATION_PERIODS:
+        n_windows = min(len(prep.y) - CALIBRATION_MIN_TRAIN, 20)
+        if n_windows > len(frame[["cutoff", "date"]].drop_duplicates()):
+            X = prep.X if uses_driver else None
+            members = {names[m]: get(m) for m in weights}
+            extra = backtest(members, prep.y, Splitter(h=1, step=1, n_windows=n_windows), X)
+            frame = extra.forecasts
+    return calibrate_from_backtest(frame, {names[m]: w for m, w in weights.items()})
 
 
 def _storable(frame: pd.DataFrame) -> dict:
@@ -244,6 +288,7 @@ def fit(
     """The weighted ensemble: a saved one with the same key, or fitted (and saved)."""
     members = list(sel.weights)
     X = prep.X if sel.uses_driver else None
+    factor = sel.calibration.factor if sel.calibration and sel.calibration.applied else None
     key = hashlib.sha256(
         "|".join(
             [
@@ -252,14 +297,19 @@ def fit(
                 json.dumps(sel.weights, sort_keys=True),
                 __version__,
                 ",".join(members),
+                repr(factor),
             ]
         ).encode()
     ).hexdigest()
     if not refit and (save or store.root.is_dir()):  # without save, a missing store stays so
-        for path in reversed(store.versions(prep.spec.id, "ensemble")):
+        for path in _saved(store, prep.spec.id):
             if read_manifest(path)["metadata"].get("run_key") == key:
                 return Fitted(load(path), str(path.relative_to(store.root)), True)
-    model = Ensemble(members=[get(m) for m in members], combine="weighted", weights=sel.weights)
+    model: Forecaster = Ensemble(
+        members=[get(m) for m in members], combine="weighted", weights=sel.weights
+    )
+    if factor is not None:
+        model = Calibrated(model, factors=[factor])
     model.fit(prep.y, X)
     if not save:
         return Fitted(model)
@@ -303,3 +353,27 @@ def forecast_year(
         shock=shock,
     )
     return Outlooked(out, fitted.model.predict(h, X=future))
+
+
+def fit_series(y: pd.Series, config: RunConfig) -> Forecaster:
+    """The main job's model for one series, fitted in memory: backtest the candidates,
+    select and weight the best, calibrate the spread if the backtest calls for it, fit.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        The series on a PeriodIndex (named by its id); no driver, nothing read from or
+        written to a model store.
+    config : RunConfig
+        Candidates, ensemble size, backtest windows and calibration, as in a run.
+
+    Returns
+    -------
+    Forecaster
+        The fitted (possibly calibrated) ensemble that ``forecast run`` would build.
+    """
+    spec = SeriesSpec(str(y.name))
+    prep = Prepared(spec, y, y, None, {}, ())
+    bt = run_backtest(prep, config)
+    sel = select(prep, bt, config)
+    return fit(prep, bt, sel, config, store=ModelStore(), refit=True, save=False).model

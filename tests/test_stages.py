@@ -11,29 +11,18 @@ from forecast.stages import DRIVER_SUFFIX, Backtested, select
 
 
 def _config(series, candidates=("naive", "arima"), **run):
-    raw = {
-        "run": {
-            "seed": 0,
-            "n_paths": 200,
-            "candidates": list(candidates),
-            "ensemble_size": 2,
-            "windows": 2,
-            "outlook_year": 0,
-            "keep_data": True,
-        },
-        "series": [],
+    fields = {
+        "seed": 0,
+        "n_paths": 200,
+        "candidates": tuple(candidates),
+        "ensemble_size": 2,
+        "windows": 2,
+        "outlook_year": 0,
+        "keep_data": True,
+        **run,
     }
-    return RunConfig(
-        seed=0,
-        n_paths=200,
-        candidates=tuple(candidates),
-        ensemble_size=2,
-        windows=2,
-        outlook_year=0,
-        series=tuple(series),
-        keep_data=True,
-        raw=raw,
-    )
+    raw = {"run": {**fields, "candidates": list(candidates)}, "series": []}
+    return RunConfig(series=tuple(series), raw=raw, **fields)
 
 
 def test_select_uses_the_driver_only_where_it_helps():
@@ -41,11 +30,13 @@ def test_select_uses_the_driver_only_where_it_helps():
         {"model": ["naive", "arima", f"arima{DRIVER_SUFFIX}"], "mase": [1.2, 1.0, 0.7]}
     )
     bt = Backtested(pd.DataFrame({"scale_mae": [1.0]}), board, "key")
-    sel = select(None, bt, _config([]))
+    sel = select(None, bt, _config([], calibrate=False))
     assert sel.uses_driver and set(sel.weights) == {"naive", "arima"}
     assert "improved arima's backtest MASE" in sel.notes[0]
     worse = board.assign(mase=[1.2, 1.0, 1.1])
-    assert not select(None, Backtested(bt.frame, worse, "key"), _config([])).uses_driver
+    assert not select(
+        None, Backtested(bt.frame, worse, "key"), _config([], calibrate=False)
+    ).uses_driver
 
 
 def test_a_driver_that_explains_the_series_is_used_end_to_end(tmp_path):

@@ -15,12 +15,14 @@ the calibration. Steps beyond ``horizon`` take the last step's factor.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
 from forecast.errors import DataError
-from forecast.models.base import Forecaster
+from forecast.models.base import Forecaster, fingerprint
 from forecast.periods import default_horizon
 
 __all__ = ["Calibrated"]
@@ -43,6 +45,10 @@ class Calibrated(Forecaster):
         The interval level the calibration matches (percent).
     n_paths : int, default 400
         Paths the model draws for its own quantiles at fit time.
+    factors : sequence of float, optional
+        Spread factors by horizon step, known already (e.g. from the main job's backtest,
+        :func:`forecast.calibration.calibrate_from_backtest`): no backtest is run at fit
+        time, the model is fitted once and its deviations scaled by these.
     """
 
     constant_ok = True
@@ -54,12 +60,14 @@ class Calibrated(Forecaster):
         horizon: int | None = None,
         level: float = 80.0,
         n_paths: int = 400,
+        factors: Sequence[float] | None = None,
     ):
         self.model = model
         self.n_windows = n_windows
         self.horizon = horizon
         self.level = level
         self.n_paths = n_paths
+        self.factors = factors
 
     def fit(self, y: pd.Series, X: pd.DataFrame | None = None) -> Calibrated:
         """Backtest the model on ``y``, compute the factors, then fit it to all of ``y``."""
@@ -76,6 +84,14 @@ class Calibrated(Forecaster):
                     f"least 2. Got {value!r} instead."
                 )
         y = self._check_y(y)
+        if self.factors is not None:
+            given = np.asarray(self.factors, dtype=float).ravel()
+            if not len(given) or not np.all(np.isfinite(given) & (given > 0)):
+                raise ValueError(
+                    "The 'factors' parameter of Calibrated must be positive numbers, "
+                    f"one per horizon step. Got {self.factors!r} instead."
+                )
+            return self._finish(y, X, given, 0)
         h = self.horizon or default_horizon(y.index)
         errors = np.full((self.n_windows, h), np.nan)
         spread = np.full((self.n_windows, h), np.nan)
@@ -105,12 +121,30 @@ class Calibrated(Forecaster):
         # higher order statistic over-covered by 4-8 points with 24 windows (tested)
         target = np.nanquantile(errors[ok], q, axis=0)
         own = np.nanmean(spread[ok], axis=0)
-        self.factors_ = np.where(own > 0, target / np.where(own > 0, own, 1.0), 1.0)
+        factors = np.where(own > 0, target / np.where(own > 0, own, 1.0), 1.0)
+        return self._finish(y, X, factors, n)
+
+    def _finish(self, y: pd.Series, X: pd.DataFrame | None, factors, windows: int):
+        self.factors_ = np.asarray(factors, dtype=float)
         self.model_ = clone(self.model).fit(y, X)
         self._fit_state(y, X)
         self.transform_lambda_ = None
-        self.calibration_windows_ = n
+        self.calibration_windows_ = windows
         return self
+
+    def update(self, y: pd.Series, X: pd.DataFrame | None = None) -> Calibrated:
+        """Extend the model with new observations; the factors are kept (see
+        :meth:`Forecaster.update`)."""
+        self._check_fitted()
+        y = self._check_y(y)
+        self.model_.update(y, X if self.model_.x_columns_ is not None else None)
+        self.index_, self.cutoff_ = y.index, y.index[-1]
+        self.n_obs_ = int(y.notna().sum())
+        self.data_fingerprint_ = fingerprint(y, X)
+        return self
+
+    def _compact(self):
+        self.model_ = self.model_.compact()
 
     @property
     def uses_exog(self) -> bool:  # type: ignore[override]

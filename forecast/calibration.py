@@ -1,0 +1,165 @@
+"""Interval calibration from backtest errors: is a model's spread right, and by how much
+should it be scaled?
+
+A rolling-origin backtest already holds what calibration needs: at every fold and step,
+the realised value, the model's mean and its interval. Each error is expressed in units
+of the interval's half-width on the side it fell (``r <= 1`` means covered), so errors of
+different series, steps and members pool into one sample. Two questions are then asked
+of that sample:
+
+* *Is the spread wrong?* The share covered is compared with the nominal level by a
+  binomial test; only a significant miss calls for calibration, so a well-calibrated
+  model is left as it is.
+* *By how much?* The factor that would have made exactly ``level`` percent of the
+  errors covered is the ``level`` quantile of ``r`` (the empirical, or split-conformal,
+  quantile). On few errors it is shrunk toward 1 in logs, by ``n / (n + prior)``: with
+  the three folds of an annual series the backtest says something, not everything.
+
+:class:`forecast.models.Calibrated` applies a factor to any model's paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binomtest
+
+from forecast.periods import hi_col, lo_col
+
+__all__ = ["Calibration", "calibrate_from_backtest", "scaled_errors"]
+
+PRIOR = 10.0  # errors' worth of trust in the model's own spread (see the module docs)
+ALPHA = 0.10  # binomial test level for "the backtest shows miscalibration"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What a backtest says about a model's intervals.
+
+    Attributes
+    ----------
+    level : float
+        The interval level examined (percent).
+    n_errors : int
+        Distinct periods forecast in the backtest with a usable interval (members
+        forecasting the same period count once).
+    coverage : float
+        Weighted share of them inside the ``level`` interval.
+    p_value : float
+        Binomial test of the coverage against ``level``.
+    factor : float
+        The spread multiplier, shrunk toward 1 on few errors (1.0 when not applied).
+    applied : bool
+        Whether the miss is significant at the test level, so the factor is used.
+    """
+
+    level: float
+    n_errors: int
+    coverage: float
+    p_value: float
+    factor: float
+    applied: bool
+
+    def describe(self) -> str:
+        """One line for a report: what was found and what was done."""
+        seen = (
+            f"backtest {self.level:g}% intervals covered {100 * self.coverage:.0f}% of "
+            f"{self.n_errors} errors"
+        )
+        if not self.n_errors:
+            return "no backtest errors to calibrate on; model intervals kept"
+        if self.applied:
+            return f"{seen}; spread scaled by {self.factor:.2f} (calibrated)"
+        return f"{seen}; consistent with {self.level:g}% (p={self.p_value:.2f}), kept"
+
+
+def scaled_errors(frame: pd.DataFrame, level: float = 80.0) -> pd.Series:
+    """Each backtest error in half-widths of the ``level`` interval, on its side.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Backtest forecasts with ``y``, ``mean`` and the ``level`` interval columns.
+    level : float, default 80.0
+        Interval level in percent.
+
+    Returns
+    -------
+    pandas.Series
+        ``|y - mean|`` over the distance from ``mean`` to the bound on the side ``y``
+        fell, aligned with ``frame``; NaN where the row has no usable interval.
+    """
+    lo, hi = lo_col(level), hi_col(level)
+    missing = {"y", "mean", lo, hi} - set(frame.columns)
+    if missing:
+        raise ValueError(
+            f"The backtest frame has no column(s) {', '.join(sorted(missing))}; "
+            f"calibration at {level:g}% needs 'y', 'mean', '{lo}' and '{hi}'."
+        )
+    y, mean = frame["y"].astype(float), frame["mean"].astype(float)
+    half = np.where(y >= mean, frame[hi].astype(float) - mean, mean - frame[lo].astype(float))
+    r = np.abs(y - mean) / np.where(half > 0, half, np.nan)
+    return pd.Series(r, index=frame.index).where(np.isfinite(r))
+
+
+def calibrate_from_backtest(
+    frame: pd.DataFrame,
+    weights: Mapping[str, float] | None = None,
+    level: float = 80.0,
+    prior: float = PRIOR,
+    alpha: float = ALPHA,
+) -> Calibration:
+    """Decide from a backtest whether (and by how much) to scale a model's spread.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Backtest forecasts (:func:`forecast.backtest.backtest`), one or more models.
+    weights : mapping of str to float, optional
+        Ensemble weights by model: the models used and how much each error counts
+        (every model equally when None). Models absent from the frame are ignored.
+    level : float, default 80.0
+        Interval level in percent.
+    prior : float, default 10.0
+        Shrinkage strength in errors: the log factor is multiplied by
+        ``n / (n + prior)``.
+    alpha : float, default 0.10
+        Level of the binomial test that decides whether to apply the factor.
+
+    Returns
+    -------
+    Calibration
+    """
+    if not 0 < level < 100:
+        raise ValueError(
+            f"The 'level' parameter of calibrate_from_backtest must be between 0 and "
+            f"100 (percent). Got {level!r} instead."
+        )
+    rows = frame if weights is None else frame[frame["model"].isin(list(weights))]
+    r = scaled_errors(rows, level)
+    w = (
+        pd.Series(1.0, index=rows.index)
+        if weights is None
+        else rows["model"].map(dict(weights)).astype(float)
+    )
+    ok = r.notna() & (w > 0)
+    # members forecasting the same period err together: the evidence is the number of
+    # distinct periods forecast, not of rows
+    keys = [c for c in ("series_id", "cutoff", "date") if c in rows.columns]
+    n = len(rows.loc[ok, keys].drop_duplicates()) if keys else int(ok.sum())
+    r, w = r[ok].to_numpy(), w[ok].to_numpy()
+    if n == 0:
+        return Calibration(level, 0, float("nan"), 1.0, 1.0, False)
+    covered = float(np.sum(w * (r <= 1)) / np.sum(w))
+    q = level / 100
+    p_value = float(binomtest(round(covered * n), n, q).pvalue)
+    # the weighted empirical quantile of r: the smallest factor covering q of the weight
+    order = np.argsort(r)
+    cum = np.cumsum(w[order]) / np.sum(w)
+    raw = float(r[order][min(np.searchsorted(cum, q), len(r) - 1)])
+    factor = float(np.exp(np.log(max(raw, 1e-3)) * n / (n + prior)))
+    applied = p_value < alpha
+    return Calibration(level, n, covered, p_value, factor if applied else 1.0, applied)
