@@ -2,12 +2,14 @@
 
 For every past year Y, a model is fitted on the data known at an information cutoff
 (the end of Y-1, or month m of Y), and its outlook for Y's calendar total is compared
-with what happened: the error of the expected total, whether the 80% and 90% ranges
-held the outcome, and the Brier score of P(growth >= 0) against a climatology forecast
+with what happened: the error of the expected total, whether the 80%, 90% and 95%
+ranges held the outcome, and the Brier score of P(growth >= 0) against a climatology forecast
 (the share of years before Y in which the series grew).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -27,7 +29,7 @@ def _totals(y: pd.Series) -> pd.Series:
 
 
 def annual_backtest(
-    model: Forecaster,
+    model: Forecaster | Callable[[pd.Series], Forecaster],
     y: pd.Series,
     *,
     years: list[int] | None = None,
@@ -40,8 +42,10 @@ def annual_backtest(
 
     Parameters
     ----------
-    model : Forecaster
-        Unfitted model; a clone is fitted for every year.
+    model : Forecaster or callable
+        Unfitted model, a clone of which is fitted for every year; or a function that
+        takes the training series and returns a fitted model (e.g. the main job's
+        selection, calibration and fit, :func:`forecast.stages.fit_series`).
     y : pandas.Series
         Monthly, quarterly or annual series on a PeriodIndex.
     years : list of int, optional
@@ -61,7 +65,7 @@ def annual_backtest(
     -------
     pandas.DataFrame
         One row per year: ``series_id, model, year, cutoff, expected_total, actual_total,
-        pct_error, in_80, in_90, p_growth_ge_0, grew, climatology, error``.
+        pct_error, in_80, in_90, in_95, p_growth_ge_0, grew, climatology, error``.
     """
     if not 0 <= month <= 11 or (month and y.index.freqstr[0] != "M"):
         raise ValueError(
@@ -92,7 +96,9 @@ def annual_backtest(
         past = growth.loc[: year - 1].dropna()
         row = {
             "series_id": str(y.name),
-            "model": model.model_name if hasattr(model, "model_name") else type(model).__name__,
+            "model": model.model_name
+            if isinstance(model, Forecaster)
+            else getattr(model, "__name__", type(model).__name__),
             "year": year,
             "cutoff": str(cutoff),
             "actual_total": float(totals.get(year, np.nan)),
@@ -101,14 +107,14 @@ def annual_backtest(
             "error": "",
         }
         try:
-            fitted = clone(model).fit(train)
+            fitted = model(train) if not isinstance(model, Forecaster) else clone(model).fit(train)
             out = outlook(
                 fitted,
                 train,
                 year=year,
                 n_paths=n_paths,
                 random_state=random_state,
-                quantiles=(5, 10, 90, 95),
+                quantiles=(2.5, 5, 10, 90, 95, 97.5),
             ).iloc[0]
         except Exception as exc:
             row["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
@@ -121,6 +127,7 @@ def annual_backtest(
                 "pct_error": 100 * (out["expected_total"] - actual) / actual,
                 "in_80": bool(out["total_q10"] <= actual <= out["total_q90"]),
                 "in_90": bool(out["total_q5"] <= actual <= out["total_q95"]),
+                "in_95": bool(out["total_q2.5"] <= actual <= out["total_q97.5"]),
                 "p_growth_ge_0": out["p_growth_ge_0"],
             }
         )
@@ -147,6 +154,7 @@ def brier_summary(frame: pd.DataFrame) -> pd.DataFrame:
                 "mape_total": float(np.mean(np.abs(g["pct_error"]))),
                 "coverage_80": float(g["in_80"].mean()),
                 "coverage_90": float(g["in_90"].mean()),
+                "coverage_95": float(g["in_95"].mean()),
                 "brier": brier,
                 "brier_climatology": clim,
                 "brier_skill": 1 - brier / clim if clim > 0 else np.nan,
