@@ -253,13 +253,12 @@ def _calibration(
         for m in weights
     }
     frame = bt.frame[bt.frame["model"].isin(list(names.values()))]
-    if frame[["cutoff", "date"]].drop_duplicates().shape[0] < CALIBRATION_PERIODS:
-        n_windows = min(len(prep.y) - CALIBRATION_MIN_TRAIN, 20)
-        if n_windows > len(frame[["cutoff", "date"]].drop_duplicates()):
-            X = prep.X if uses_driver else None
-            members = {names[m]: get(m) for m in weights}
-            extra = backtest(members, prep.y, Splitter(h=1, step=1, n_windows=n_windows), X)
-            frame = extra.forecasts
+    periods = len(frame[["cutoff", "date"]].drop_duplicates())
+    n_windows = min(len(prep.y) - CALIBRATION_MIN_TRAIN, 20)
+    if periods < CALIBRATION_PERIODS and n_windows > periods:
+        X = prep.X if uses_driver else None
+        members = {names[m]: get(m) for m in weights}
+        frame = backtest(members, prep.y, Splitter(h=1, step=1, n_windows=n_windows), X).forecasts
     return calibrate_from_backtest(frame, {names[m]: w for m, w in weights.items()})
 
 
