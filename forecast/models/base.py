@@ -166,6 +166,12 @@ class Forecaster(BaseEstimator):
         self.x_columns_ = list(X.columns) if X is not None else None
         self.data_fingerprint_ = fingerprint(y, X)
 
+    def _advance(self, y: pd.Series, X: pd.DataFrame | None) -> None:
+        """The fitted state an update moves: the span, its size and the data's fingerprint."""
+        self.index_, self.cutoff_ = y.index, y.index[-1]
+        self.n_obs_ = int(y.notna().sum())
+        self.data_fingerprint_ = fingerprint(y, X)
+
     def update(self, y: pd.Series, X: pd.DataFrame | None = None) -> Forecaster:
         """Extend a fitted model with new observations, keeping its estimated parameters.
 
@@ -203,9 +209,7 @@ class Forecaster(BaseEstimator):
             x = self._align_X(X[self.x_columns_], y.index, "update").to_numpy(dtype=float)
         elif X is not None:
             raise ValueError(f"This {type(self).__name__} was fitted without X; update without X.")
-        self.index_, self.cutoff_ = y.index, y.index[-1]
-        self.n_obs_ = int(y.notna().sum())
-        self.data_fingerprint_ = fingerprint(y, X)
+        self._advance(y, X)
         yt = self._apply(y.to_numpy(dtype=float))
         self._update(yt, x)
         if getattr(self, "compact_", False):

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from forecast.errors import DataError
-from forecast.models.base import Forecaster, fingerprint
+from forecast.models.base import Forecaster
 from forecast.periods import default_horizon
 
 __all__ = ["Calibrated"]
@@ -138,9 +138,7 @@ class Calibrated(Forecaster):
         self._check_fitted()
         y = self._check_y(y)
         self.model_.update(y, X if self.model_.x_columns_ is not None else None)
-        self.index_, self.cutoff_ = y.index, y.index[-1]
-        self.n_obs_ = int(y.notna().sum())
-        self.data_fingerprint_ = fingerprint(y, X)
+        self._advance(y, X)
         return self
 
     def _compact(self):

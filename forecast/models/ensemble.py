@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from forecast.errors import DataError
-from forecast.models.base import Forecaster, fingerprint
+from forecast.models.base import Forecaster
 
 __all__ = ["Ensemble"]
 
@@ -121,9 +121,7 @@ class Ensemble(Forecaster):
         y = self._check_y(y)
         for model in self.members_.values():
             model.update(y, X if model.x_columns_ is not None else None)
-        self.index_, self.cutoff_ = y.index, y.index[-1]
-        self.n_obs_ = int(y.notna().sum())
-        self.data_fingerprint_ = fingerprint(y, X)
+        self._advance(y, X)
         return self
 
     def _compact(self):
