@@ -16,6 +16,7 @@ one: the candidate is backtested a second time with the driver, labelled
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -80,6 +81,7 @@ class Backtested:
     key: str
     reused: bool = False
     notes: tuple[str, ...] = ()
+    calibration: Calibration | None = None  # saved with a reused backtest
 
 
 @dataclass(frozen=True)
@@ -162,14 +164,15 @@ def _saved(store: ModelStore, series_id: str) -> list:
     ]
 
 
-def _cached(spec: SeriesSpec, key: str, store: ModelStore) -> pd.DataFrame | None:
-    """The backtest saved with an ensemble of the same key, if the store holds one."""
+def _cached(spec: SeriesSpec, key: str, store: ModelStore) -> dict | None:
+    """The metadata of a model saved with a backtest of the same key, if the store holds
+    one: the backtest itself and the calibration drawn from it."""
     if not store.root.is_dir():
         return None
     for path in _saved(store, spec.id):
         meta = read_manifest(path)["metadata"]
         if meta.get("backtest_key") == key and isinstance(meta.get("backtest"), dict):
-            return pd.DataFrame(**meta["backtest"])
+            return meta
     return None
 
 
@@ -186,8 +189,11 @@ def run_backtest(
     key = _backtest_key(prep, config)
     cached = None if refit or store is None else _cached(prep.spec, key, store)
     notes: list[str] = []
+    saved_calibration = None
     if cached is not None:  # an unchanged rerun: the same folds would give the same numbers
-        frame, reused = cached, True
+        frame, reused = pd.DataFrame(**cached["backtest"]), True
+        if isinstance(cached.get("calibration"), dict):
+            saved_calibration = Calibration(**cached["calibration"])
     else:
         h = default_horizon(prep.y.index)
         cv = Splitter(h=h, step=h, n_windows=config.windows)
@@ -203,7 +209,7 @@ def run_backtest(
                     f"backtest fold {fold['cutoff']} of {fold['model']} failed: {fold['error']}"
                 )
     board = evaluate(frame, METRICS).sort_values("mase").reset_index(drop=True)
-    return Backtested(frame, board, key, reused, tuple(notes))
+    return Backtested(frame, board, key, reused, tuple(notes), saved_calibration)
 
 
 def select(prep: Prepared, bt: Backtested, config: RunConfig) -> Selection:
@@ -233,7 +239,9 @@ def select(prep: Prepared, bt: Backtested, config: RunConfig) -> Selection:
     weights = weights_from_scores(scores, top=config.ensemble_size)
     if not config.calibrate:
         return Selection(weights, bool(better), notes)
-    cal = _calibration(prep, bt, weights, bool(better))
+    # the same backtest gives the same weights and calibration: a reused one brings its
+    # calibration along, so an unchanged rerun does not redo an annual series' top-up
+    cal = bt.calibration or _calibration(prep, bt, weights, bool(better))
     return Selection(weights, bool(better), (*notes, f"intervals: {cal.describe()}"), cal)
 
 
@@ -319,6 +327,7 @@ def fit(
         "backtest_mase": {m: float(board.loc[m, "mase"]) for m in members},
         "backtest_key": bt.key,
         "backtest": _storable(bt.frame),
+        "calibration": dataclasses.asdict(sel.calibration) if sel.calibration else None,
     }
     path = store.save(model, metadata=meta, keep_data=config.keep_data)
     return Fitted(model, str(path.relative_to(store.root)), False)

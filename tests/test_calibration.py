@@ -155,4 +155,6 @@ def test_the_main_job_calibrates_a_misspecified_series(tmp_path):
     # a rerun finds the calibrated model in the store and gives the same outlook
     again, _ = assess_series(config, store=tmp_path / "store")
     assert again[0].reused
+    # the calibration comes back with the saved backtest rather than being recomputed
+    assert again[0].backtested.calibration == res.selection.calibration
     pd.testing.assert_frame_equal(again[0].outlook, res.outlook)
