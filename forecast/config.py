@@ -66,6 +66,7 @@ class RunConfig:
     keep_data: bool
     raw: dict
     calibrate: bool = True
+    transform: str = "auto"
     partners: PartnerSpec | None = None
     sectors: SectorSpec | None = None
 
@@ -79,6 +80,7 @@ def _default() -> dict:
     return tomllib.loads(text)
 
 
+TRANSFORMS = ("auto", "log", "none")  # run.transform; stages.model_transform reads it
 MAX_PATHS = 100_000  # per outlook; beyond it memory, not precision, is what grows
 
 _SERIES_KEYS = {"id", "dataset", "csv", "driver"}
@@ -192,17 +194,23 @@ def load_config(path: str | Path | None = None) -> RunConfig:
             "outlook_year",
             "keep_data",
             "calibrate",
+            "transform",
         }
     )
     if unknown:
         raise ConfigError(
             f"Config key(s) {', '.join('run.' + k for k in unknown)} unknown. "
             "Known: seed, n_paths, candidates, ensemble_size, windows, "
-            "outlook_year, keep_data, calibrate."
+            "outlook_year, keep_data, calibrate, transform."
         )
     for key in ("keep_data", "calibrate"):
         if not isinstance(run[key], bool):
             raise ConfigError(f"Config key 'run.{key}' must be true or false. Got {run[key]!r}.")
+    if run["transform"] not in TRANSFORMS:
+        raise ConfigError(
+            f"Config key 'run.transform' must be one of {', '.join(map(repr, TRANSFORMS))}. "
+            f"Got {run['transform']!r}."
+        )
     candidates = run["candidates"]
     if (
         not isinstance(candidates, list)
@@ -243,6 +251,7 @@ def load_config(path: str | Path | None = None) -> RunConfig:
         series=tuple(specs),
         keep_data=run["keep_data"],
         calibrate=run["calibrate"],
+        transform=run["transform"],
         raw=raw,
     )
 

@@ -34,7 +34,7 @@ from forecast.data import select as select_series
 from forecast.errors import DataError
 from forecast.metrics import evaluate
 from forecast.models import Calibrated, Ensemble, Forecaster, get
-from forecast.models.base import fingerprint
+from forecast.models.base import fingerprint, season_length_for
 from forecast.outlook import default_year, outlook
 from forecast.periods import default_horizon, year_end
 from forecast.scenarios import step_path
@@ -49,6 +49,7 @@ __all__ = [
     "Selection",
     "fit",
     "forecast_year",
+    "model_transform",
     "prepare",
     "run_backtest",
     "select",
@@ -150,6 +151,42 @@ def prepare(spec: SeriesSpec, cache: dict) -> Prepared:
     return Prepared(spec, y, y_full, X, info, tuple(notes))
 
 
+def model_transform(y: pd.Series, config: RunConfig) -> str | None:
+    """The scale the candidates fit: ``"log"`` or None (levels), from ``run.transform``.
+
+    ``"auto"`` fits logs to a positive annual series: its totals compound over decades
+    (China's exports grew nineteenfold from 1999 to 2025), so errors scale with the
+    level, and with 20-30 points a backtest cannot choose the scale reliably. Monthly and
+    quarterly series keep their levels, where the vintage validation found logs widened
+    the intervals beyond nominal.
+
+    Raises
+    ------
+    DataError
+        ``run.transform = "log"`` on a series with a zero or negative value.
+    """
+    if config.transform == "none":
+        return None
+    positive = bool((y > 0).all())
+    if config.transform == "log" and not positive:
+        raise DataError(
+            f"Series {y.name}: run.transform = 'log' needs positive values, and "
+            f"{y.index[~(y > 0)][0]} is {y[~(y > 0)].iloc[0]:g}. Set run.transform to "
+            "'auto' or 'none'."
+        )
+    if config.transform == "log" or (positive and season_length_for(y.index) == 1):
+        return "log"
+    return None
+
+
+def _member(name: str, transform: str | None) -> Forecaster:
+    """A registry model on the scale the run chose (models without a transform as is)."""
+    model = get(name)
+    if transform and "transform" in model.get_params():
+        model.set_params(transform=transform)
+    return model
+
+
 def _backtest_key(prep: Prepared, config: RunConfig) -> str:
     """What a backtest depends on: the data (and driver), the configuration, the package."""
     parts = [fingerprint(prep.y, prep.X), config.digest(), __version__]
@@ -197,9 +234,11 @@ def run_backtest(
     else:
         h = default_horizon(prep.y.index)
         cv = Splitter(h=h, step=h, n_windows=config.windows)
-        parts = [backtest(list(config.candidates), prep.y, cv, n_jobs=n_jobs)]
+        scale = model_transform(prep.y, config)
+        models = {c: _member(c, scale) for c in config.candidates}
+        parts = [backtest(models, prep.y, cv, n_jobs=n_jobs)]
         if prep.X is not None:
-            takers = {f"{c}{DRIVER_SUFFIX}": get(c) for c in config.candidates if get(c).uses_exog}
+            takers = {f"{c}{DRIVER_SUFFIX}": m for c, m in models.items() if m.uses_exog}
             if takers:
                 parts.append(backtest(takers, prep.y, cv, prep.X, n_jobs=n_jobs))
         frame, reused = pd.concat([p.forecasts for p in parts], ignore_index=True), False
@@ -237,16 +276,22 @@ def select(prep: Prepared, bt: Backtested, config: RunConfig) -> Selection:
             )
         raise DataError(f"No candidate model completed a backtest fold on {prep.spec.id}.")
     weights = weights_from_scores(scores, top=config.ensemble_size)
+    if model_transform(prep.y, config) == "log":
+        notes = (*notes, "the candidates fit logs (run.transform = 'none' fits levels)")
     if not config.calibrate:
         return Selection(weights, bool(better), notes)
     # the same backtest gives the same weights and calibration: a reused one brings its
     # calibration along, so an unchanged rerun does not redo an annual series' top-up
-    cal = bt.calibration or _calibration(prep, bt, weights, bool(better))
+    cal = bt.calibration or _calibration(prep, bt, weights, bool(better), config)
     return Selection(weights, bool(better), (*notes, f"intervals: {cal.describe()}"), cal)
 
 
 def _calibration(
-    prep: Prepared, bt: Backtested, weights: dict[str, float], uses_driver: bool
+    prep: Prepared,
+    bt: Backtested,
+    weights: dict[str, float],
+    uses_driver: bool,
+    config: RunConfig,
 ) -> Calibration:
     """Calibration of the ensemble's spread from its members' backtest errors.
 
@@ -265,7 +310,8 @@ def _calibration(
     n_windows = min(len(prep.y) - CALIBRATION_MIN_TRAIN, 20)
     if periods < CALIBRATION_PERIODS and n_windows > periods:
         X = prep.X if uses_driver else None
-        members = {names[m]: get(m) for m in weights}
+        scale = model_transform(prep.y, config)
+        members = {names[m]: _member(m, scale) for m in weights}
         frame = backtest(members, prep.y, Splitter(h=1, step=1, n_windows=n_windows), X).forecasts
     return calibrate_from_backtest(frame, {names[m]: w for m, w in weights.items()})
 
@@ -312,8 +358,9 @@ def fit(
         for path in _saved(store, prep.spec.id):
             if read_manifest(path)["metadata"].get("run_key") == key:
                 return Fitted(load(path), str(path.relative_to(store.root)), True)
+    scale = model_transform(prep.y, config)
     model: Forecaster = Ensemble(
-        members=[get(m) for m in members], combine="weighted", weights=sel.weights
+        members=[_member(m, scale) for m in members], combine="weighted", weights=sel.weights
     )
     if factor is not None:
         model = Calibrated(model, factors=[factor])

@@ -253,6 +253,7 @@ def test_failing_series_is_reported_and_the_rest_completes(tmp_path, capsys):
         ("[run]\nwindows = 0\n", "run.windows"),
         ('[run]\ncandidates = ["prophet"]\n', "run.candidates"),
         ("[run]\nspeed = 1\n", "run.speed"),
+        ('[run]\ntransform = "sqrt"\n', "run.transform"),
         ('[[series]]\nid = "x"\n', "series[0]"),
         ("[run\n", "not valid TOML"),
     ],

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from forecast.config import RunConfig, SeriesSpec
+from forecast.errors import DataError
 from forecast.pipeline import assess_series
-from forecast.stages import DRIVER_SUFFIX, Backtested, select
+from forecast.stages import (
+    DRIVER_SUFFIX,
+    Backtested,
+    Prepared,
+    fit_series,
+    model_transform,
+    select,
+)
 
 
 def _config(series, candidates=("naive", "arima"), **run):
@@ -30,12 +39,14 @@ def test_select_uses_the_driver_only_where_it_helps():
         {"model": ["naive", "arima", f"arima{DRIVER_SUFFIX}"], "mase": [1.2, 1.0, 0.7]}
     )
     bt = Backtested(pd.DataFrame({"scale_mae": [1.0]}), board, "key")
-    sel = select(None, bt, _config([], calibrate=False))
+    y = _series(np.arange(1.0, 49.0), "M")
+    prep = Prepared(SeriesSpec(str(y.name)), y, y, None, {})
+    sel = select(prep, bt, _config([], calibrate=False))
     assert sel.uses_driver and set(sel.weights) == {"naive", "arima"}
     assert "improved arima's backtest MASE" in sel.notes[0]
     worse = board.assign(mase=[1.2, 1.0, 1.1])
     assert not select(
-        None, Backtested(bt.frame, worse, "key"), _config([], calibrate=False)
+        prep, Backtested(bt.frame, worse, "key"), _config([], calibrate=False)
     ).uses_driver
 
 
@@ -70,3 +81,39 @@ def test_a_driver_that_explains_the_series_is_used_end_to_end(tmp_path):
     assert res.model.x_columns_ == ["driver"]
     assert res.forecast is not None and len(res.forecast) >= 12
     assert risk["series_id"].tolist() == ["X/World/exports/total"]  # no imports: no pair
+
+
+def _series(values, freq):
+    index = pd.period_range("2000", periods=len(values), freq=freq)
+    return pd.Series(np.asarray(values, float), index=index, name="X/World/exports/total")
+
+
+def test_the_run_fits_logs_to_positive_annual_series_only():
+    """Synthetic: ``auto`` takes logs of a positive annual series, and of nothing else."""
+    growing = _series(100 * 1.1 ** np.arange(20), "Y")
+    monthly = _series(100 + np.arange(48), "M")
+    with_zero = _series([0.0, *growing[1:]], "Y")
+    auto, log, none = (_config([], transform=t) for t in ("auto", "log", "none"))
+    assert model_transform(growing, auto) == "log"
+    assert model_transform(monthly, auto) is None
+    assert model_transform(with_zero, auto) is None
+    assert model_transform(monthly, log) == "log"
+    assert model_transform(growing, none) is None
+    with pytest.raises(DataError, match=r"X/World/exports/total.*run.transform = 'log'.*2000"):
+        model_transform(with_zero, log)
+
+
+def test_members_of_an_annual_run_forecast_on_logs():
+    """Synthetic compounding series (12% a year, 4% log noise): every member that takes a
+    transform is fitted on logs, and the forecast stays positive and keeps growing."""
+    rng = np.random.default_rng(3)
+    y = _series(50 * np.exp(np.cumsum(0.12 + rng.normal(0, 0.04, 25))), "Y")
+    config = _config([], candidates=("naive", "drift", "theta"), calibrate=False)
+    model = fit_series(y, config)
+    assert all(m.get_params()["transform"] == "log" for m in model.members)
+    nxt = model.predict(3, level=(95,))
+    assert (nxt["lo-95"] > 0).all() and nxt["mean"].iloc[-1] > y.iloc[-1]
+    levels = fit_series(
+        y, _config([], ("naive", "drift", "theta"), calibrate=False, transform="none")
+    )
+    assert all(m.get_params()["transform"] is None for m in levels.members)
