@@ -360,7 +360,10 @@ def fit(
                 return Fitted(load(path), str(path.relative_to(store.root)), True)
     scale = model_transform(prep.y, config)
     model: Forecaster = Ensemble(
-        members=[_member(m, scale) for m in members], combine="weighted", weights=sel.weights
+        members=[_member(m, scale) for m in members],
+        combine="weighted",
+        weights=sel.weights,
+        paths="centred",
     )
     if factor is not None:
         model = Calibrated(model, factors=[factor])

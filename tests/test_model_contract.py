@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from forecast.errors import DataError
-from forecast.models import available, get
+from forecast.models import Ensemble, available, get
 from tests.conftest import synthetic_seasonal
 
 MODELS = available()
@@ -189,3 +189,25 @@ def test_paths_of_a_period_do_not_depend_on_the_horizon(name, y):
     np.testing.assert_array_equal(long, longer[:, :12])
     a, b = model.predict(3), model.predict(13)
     np.testing.assert_array_equal(a["hi-80"].to_numpy(), b["hi-80"].to_numpy()[:3])
+
+
+def test_centred_ensemble_paths_sit_on_the_combined_mean():
+    """Synthetic trending series: naive (flat) and drift (trending) disagree. Centred
+    paths keep each member's own spread around the combined mean, so their mean is the
+    point forecast and they are narrower than the linear pool, which adds the members'
+    disagreement; both stay horizon-consistent."""
+    index = pd.period_range("2000", periods=30, freq="Y")
+    rng = np.random.default_rng(5)
+    y = pd.Series(100 + 4 * np.arange(30) + rng.normal(0, 2, 30), index=index, name="s")
+    fits = {
+        p: Ensemble(["naive", "drift"], combine="mean", paths=p).fit(y)
+        for p in ("mixture", "centred")
+    }
+    paths = {p: m.sample(5, 20000, random_state=0) for p, m in fits.items()}
+    point = fits["centred"].predict(5, level=())["mean"].to_numpy()
+    np.testing.assert_allclose(paths["centred"].mean(axis=0), point, rtol=2e-3)
+    assert (paths["centred"].std(axis=0) < 0.9 * paths["mixture"].std(axis=0)).all()
+    short = fits["centred"].sample(2, 300, random_state=4)
+    np.testing.assert_array_equal(short, fits["centred"].sample(5, 300, random_state=4)[:, :2])
+    with pytest.raises(ValueError, match="'paths' parameter of Ensemble"):
+        Ensemble(paths="pooled").fit(y)
