@@ -27,16 +27,17 @@ import os
 import platform
 import subprocess
 import sys
-import time
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from forecast_speed import SF_MODELS, timed_forecast
+
 RESULTS = Path(__file__).resolve().parent / "results"
 TASKS = {"fit": (24, 12), "holdout": (18, 6)}  # months fitted, months forecast
-SF_MODELS = ("AutoETS", "AutoARIMA", "AutoTheta")
 
 
 def lines() -> pd.DataFrame:
@@ -58,27 +59,7 @@ def run_side(side: str, task: str, jobs: int) -> dict:
     warnings.simplefilter("ignore")
     fit_n, h = TASKS[task]
     df = lines().groupby("unique_id", sort=False).head(fit_n)
-    start = time.perf_counter()
-    if side == "ours":
-        import forecast
-
-        fc = forecast.forecast(df, h=h, n_jobs=jobs)
-        wall = time.perf_counter() - start
-        points = {k: g["mean"].tolist() for k, g in fc.groupby("series_id", sort=False)}
-        return {"wall": wall, "forecasts": {"ensemble": points}}
-    from statsforecast import StatsForecast
-    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
-
-    models = [AutoETS(season_length=12), AutoARIMA(season_length=12), AutoTheta(season_length=12)]
-    sf = StatsForecast(models=[*models, SeasonalNaive(season_length=12)], freq="MS", n_jobs=jobs)
-    fc = sf.forecast(df=df, h=h, level=[80, 95])
-    wall = time.perf_counter() - start
-    fc["mean3"] = fc[list(SF_MODELS)].mean(axis=1)
-    out = {
-        col: {k: g[col].tolist() for k, g in fc.groupby("unique_id", sort=False)}
-        for col in (*SF_MODELS, "mean3")
-    }
-    return {"wall": wall, "forecasts": out}
+    return timed_forecast(side, df, h, 12, "MS", jobs)
 
 
 def accuracy(points: dict[str, list]) -> tuple[float, float]:
