@@ -105,12 +105,39 @@ def scaled_errors(frame: pd.DataFrame, level: float = 80.0) -> pd.Series:
     return pd.Series(r, index=frame.index).where(np.isfinite(r))
 
 
+def _combination(rows: pd.DataFrame, weights: Mapping[str, float], level: float) -> pd.DataFrame:
+    """One row per period forecast: the members' weighted mean and half-widths (the
+    weights of the members present, renormalised)."""
+    lo, hi = lo_col(level), hi_col(level)
+    keys = [c for c in ("series_id", "cutoff", "date") if c in rows.columns]
+    mean = rows["mean"].astype(float)
+    parts = pd.DataFrame(
+        {
+            "w": rows["model"].map(dict(weights)).astype(float),
+            "y": rows["y"].astype(float),
+            "mean": mean,
+            "down": mean - rows[lo].astype(float),
+            "up": rows[hi].astype(float) - mean,
+        }
+    )
+    parts = parts[parts["w"] > 0]
+    for col in ("mean", "down", "up"):
+        parts[col] = parts[col] * parts["w"]
+    groups = parts.join(rows[keys].astype(str)).groupby(keys, sort=False)
+    total = groups[["w", "mean", "down", "up"]].sum()
+    out = total[["mean", "down", "up"]].div(total["w"], axis=0)
+    out["y"] = groups["y"].first()
+    out[lo], out[hi] = out["mean"] - out["down"], out["mean"] + out["up"]
+    return out.reset_index()[[*keys, "y", "mean", lo, hi]]
+
+
 def calibrate_from_backtest(
     frame: pd.DataFrame,
     weights: Mapping[str, float] | None = None,
     level: float = 80.0,
     prior: float = PRIOR,
     alpha: float = ALPHA,
+    combined: bool = False,
 ) -> Calibration:
     """Decide from a backtest whether (and by how much) to scale a model's spread.
 
@@ -128,6 +155,13 @@ def calibrate_from_backtest(
         ``n / (n + prior)``.
     alpha : float, default 0.10
         Level of the binomial test that decides whether to apply the factor.
+    combined : bool, default False
+        Score the weighted combination of the models, as an ensemble with centred paths
+        forecasts (:class:`forecast.models.Ensemble` with ``paths="centred"``): the
+        weighted mean of their means, with the weighted mean of their half-widths on
+        each side, per period forecast. Each member errs more than the combination, so
+        calibrating a combination on its members' errors widens it too much. Needs
+        ``weights``.
 
     Returns
     -------
@@ -139,6 +173,11 @@ def calibrate_from_backtest(
             f"100 (percent). Got {level!r} instead."
         )
     rows = frame if weights is None else frame[frame["model"].isin(list(weights))]
+    if combined:
+        if weights is None:
+            raise ValueError("combined=True needs the ensemble's weights.")
+        rows = _combination(rows, weights, level)
+        weights = None
     r = scaled_errors(rows, level)
     w = (
         pd.Series(1.0, index=rows.index)

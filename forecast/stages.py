@@ -294,7 +294,8 @@ def _calibration(
     uses_driver: bool,
     config: RunConfig,
 ) -> Calibration:
-    """Calibration of the ensemble's spread from its members' backtest errors.
+    """Calibration of the ensemble's spread from its backtest errors: its members'
+    forecasts combined as the centred ensemble combines them.
 
     The run's backtest is reused when it forecast enough distinct periods; a short one
     (three folds of an annual series forecast three years) is topped up by a one-step
@@ -314,7 +315,8 @@ def _calibration(
         scale = model_transform(prep.y, config)
         members = {names[m]: _member(m, scale) for m in weights}
         frame = backtest(members, prep.y, Splitter(h=1, step=1, n_windows=n_windows), X).forecasts
-    return calibrate_from_backtest(frame, {names[m]: w for m, w in weights.items()})
+    weights = {names[m]: w for m, w in weights.items()}
+    return calibrate_from_backtest(frame, weights, combined=True)
 
 
 def _storable(frame: pd.DataFrame) -> dict:

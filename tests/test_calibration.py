@@ -98,6 +98,32 @@ def test_weights_pick_the_members():
     assert 1 < mixed.factor < calibrate_from_backtest(frame, {"bad": 1.0}).factor
 
 
+def test_combined_scores_the_ensemble_not_its_members():
+    """Synthetic: values N(0, 0.5); two members biased by +-1.5 in opposite directions,
+    each with the 80% half-width of N(0, 1) around its own mean. Each member misses
+    most periods, yet their equal-weight combination is unbiased and too wide: scored
+    per member, calibration would widen the ensemble; scored combined, it narrows it
+    by about half."""
+    truth = np.random.default_rng(5).normal(0, 0.5, 400)
+    frame = pd.concat(
+        [_frame(truth - bias, Z80, (name,)) for name, bias in (("up", 1.5), ("down", -1.5))],
+        ignore_index=True,
+    )
+    shift = np.repeat([1.5, -1.5], len(truth))  # the same values, each member's mean moved
+    frame[["y", "mean", "lo-80", "hi-80"]] = frame[["y", "mean", "lo-80", "hi-80"]].add(
+        shift, axis=0
+    )
+    weights = {"up": 0.5, "down": 0.5}
+    members = calibrate_from_backtest(frame, weights)
+    combined = calibrate_from_backtest(frame, weights, combined=True)
+    assert members.applied and members.factor > 1.3
+    assert combined.applied and combined.coverage > 0.95
+    assert combined.factor == pytest.approx(0.5, rel=0.1)
+    assert combined.n_errors == 400
+    with pytest.raises(ValueError, match="weights"):
+        calibrate_from_backtest(frame, combined=True)
+
+
 def test_calibrated_with_given_factors_scales_deviations_exactly():
     y = synthetic_seasonal(72, seed=4)
     plain = get("ets").fit(y)
