@@ -56,8 +56,9 @@ __all__ = [
 ]
 
 DRIVER_SUFFIX = "+driver"
-CALIBRATION_PERIODS = 12  # distinct backtest periods below which calibration tops up
-CALIBRATION_MIN_TRAIN = 8  # shortest history of a top-up backtest fold
+MIN_TRAIN = 8  # shortest history of an annual backtest fold
+METHOD = 2  # raised when folds or calibration change meaning: stored backtests are redone
+ANNUAL_WINDOWS = 20  # one-year backtest folds of an annual series, at most
 METRICS = ["mase", "rmsse", "mape", "coverage_80", "coverage_95"]
 
 
@@ -190,7 +191,7 @@ def _member(name: str, transform: str | None) -> Forecaster:
 
 def _backtest_key(prep: Prepared, config: RunConfig) -> str:
     """What a backtest depends on: the data (and driver), the configuration, the package."""
-    parts = [fingerprint(prep.y, prep.X), config.digest(), __version__]
+    parts = [fingerprint(prep.y, prep.X), config.digest(), __version__, str(METHOD)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -234,7 +235,10 @@ def run_backtest(
             saved_calibration = Calibration(**cached["calibration"])
     else:
         h = default_horizon(prep.y.index)
-        cv = Splitter(h=h, step=h, n_windows=config.windows)
+        n_windows = config.windows
+        if h == 1:  # an annual series: one error per fold, too few to rank models on
+            n_windows = max(n_windows, min(len(prep.y) - MIN_TRAIN, ANNUAL_WINDOWS))
+        cv = Splitter(h=h, step=h, n_windows=n_windows)
         scale = model_transform(prep.y, config)
         models = {c: _member(c, scale) for c in config.candidates}
         parts = [backtest(models, prep.y, cv, n_jobs=n_jobs)]
@@ -282,41 +286,22 @@ def select(prep: Prepared, bt: Backtested, config: RunConfig) -> Selection:
     if not config.calibrate:
         return Selection(weights, bool(better), notes)
     # the same backtest gives the same weights and calibration: a reused one brings its
-    # calibration along, so an unchanged rerun does not redo an annual series' top-up
-    cal = bt.calibration or _calibration(prep, bt, weights, bool(better), config)
+    # calibration along
+    cal = bt.calibration or _calibration(bt, weights, bool(better))
     return Selection(weights, bool(better), (*notes, f"intervals: {cal.describe()}"), cal)
 
 
-def _calibration(
-    prep: Prepared,
-    bt: Backtested,
-    weights: dict[str, float],
-    uses_driver: bool,
-    config: RunConfig,
-) -> Calibration:
+def _calibration(bt: Backtested, weights: dict[str, float], uses_driver: bool) -> Calibration:
     """Calibration of the ensemble's spread from its backtest errors: its members'
-    forecasts combined as the centred ensemble combines them.
-
-    The run's backtest is reused when it forecast enough distinct periods; a short one
-    (three folds of an annual series forecast three years) is topped up by a one-step
-    backtest of the members at up to 20 origins, which costs little on such series.
-    """
+    forecasts combined as the centred ensemble combines them (no extra fits)."""
     names = {
         m: f"{m}{DRIVER_SUFFIX}"
         if uses_driver and f"{m}{DRIVER_SUFFIX}" in set(bt.frame["model"])
         else m
         for m in weights
     }
-    frame = bt.frame[bt.frame["model"].isin(list(names.values()))]
-    periods = len(frame[["cutoff", "date"]].drop_duplicates())
-    n_windows = min(len(prep.y) - CALIBRATION_MIN_TRAIN, 20)
-    if periods < CALIBRATION_PERIODS and n_windows > periods:
-        X = prep.X if uses_driver else None
-        scale = model_transform(prep.y, config)
-        members = {names[m]: _member(m, scale) for m in weights}
-        frame = backtest(members, prep.y, Splitter(h=1, step=1, n_windows=n_windows), X).forecasts
     weights = {names[m]: w for m, w in weights.items()}
-    return calibrate_from_backtest(frame, weights, combined=True)
+    return calibrate_from_backtest(bt.frame, weights, combined=True)
 
 
 def _storable(frame: pd.DataFrame) -> dict:

@@ -10,11 +10,14 @@ from forecast.config import RunConfig, SeriesSpec
 from forecast.errors import DataError
 from forecast.pipeline import assess_series
 from forecast.stages import (
+    ANNUAL_WINDOWS,
     DRIVER_SUFFIX,
+    MIN_TRAIN,
     Backtested,
     Prepared,
     fit_series,
     model_transform,
+    run_backtest,
     select,
 )
 
@@ -117,3 +120,18 @@ def test_members_of_an_annual_run_forecast_on_logs():
         y, _config([], ("naive", "drift", "theta"), calibrate=False, transform="none")
     )
     assert all(m.get_params()["transform"] is None for m in levels.members)
+
+
+def test_an_annual_series_is_backtested_at_many_one_year_origins():
+    """Synthetic: three one-year folds are three errors, too few to rank models on, so an
+    annual series gets a fold per year up to ANNUAL_WINDOWS; a monthly series keeps the
+    configured windows."""
+    rng = np.random.default_rng(4)
+    annual = _series(50 * np.exp(np.cumsum(0.05 + rng.normal(0, 0.05, 30))), "Y")
+    config = _config([], candidates=("naive", "drift"), windows=3, calibrate=False)
+    prep = Prepared(SeriesSpec(str(annual.name)), annual, annual, None, {})
+    folds = run_backtest(prep, config).frame["cutoff"].nunique()
+    assert folds == min(len(annual) - MIN_TRAIN, ANNUAL_WINDOWS) > 3
+    monthly = _series(100 + np.arange(72) + rng.normal(0, 1, 72), "M")
+    prep = Prepared(SeriesSpec(str(monthly.name)), monthly, monthly, None, {})
+    assert run_backtest(prep, config).frame["cutoff"].nunique() == 3
