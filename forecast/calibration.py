@@ -106,8 +106,8 @@ def scaled_errors(frame: pd.DataFrame, level: float = 80.0) -> pd.Series:
 
 
 def _combination(rows: pd.DataFrame, weights: Mapping[str, float], level: float) -> pd.DataFrame:
-    """One row per period forecast: the members' weighted mean and half-widths (the
-    weights of the members present, renormalised)."""
+    """One row per period forecast: the members' weighted mean and half-widths, over the
+    members that forecast it with an interval (their weights renormalised)."""
     lo, hi = lo_col(level), hi_col(level)
     keys = [c for c in ("series_id", "cutoff", "date") if c in rows.columns]
     mean = rows["mean"].astype(float)
@@ -120,7 +120,8 @@ def _combination(rows: pd.DataFrame, weights: Mapping[str, float], level: float)
             "up": rows[hi].astype(float) - mean,
         }
     )
-    parts = parts[parts["w"] > 0]
+    # a member without an interval for a period (or a failed fold) leaves the others'
+    parts = parts[(parts["w"] > 0) & parts[["mean", "down", "up"]].notna().all(axis=1)]
     for col in ("mean", "down", "up"):
         parts[col] = parts[col] * parts["w"]
     groups = parts.join(rows[keys].astype(str)).groupby(keys, sort=False)

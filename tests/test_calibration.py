@@ -120,6 +120,11 @@ def test_combined_scores_the_ensemble_not_its_members():
     assert combined.applied and combined.coverage > 0.95
     assert combined.factor == pytest.approx(0.5, rel=0.1)
     assert combined.n_errors == 400
+    # a member missing a period, or its interval, leaves that period to the other
+    gaps = frame.drop(index=range(10)).copy()
+    gaps.loc[len(truth) + np.arange(10, 20), "hi-80"] = np.nan
+    partial = calibrate_from_backtest(gaps, weights, combined=True)
+    assert partial.n_errors == 400 and partial.coverage < combined.coverage
     with pytest.raises(ValueError, match="weights"):
         calibrate_from_backtest(frame, combined=True)
 
