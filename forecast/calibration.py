@@ -120,7 +120,7 @@ def _combination(rows: pd.DataFrame, weights: Mapping[str, float], level: float)
             "up": rows[hi].astype(float) - mean,
         }
     )
-    # a member without an interval for a period (or a failed fold) leaves the others'
+    # a member without an interval for a period leaves that period to the others
     parts = parts[(parts["w"] > 0) & parts[["mean", "down", "up"]].notna().all(axis=1)]
     for col in ("mean", "down", "up"):
         parts[col] = parts[col] * parts["w"]

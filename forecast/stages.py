@@ -300,8 +300,8 @@ def _calibration(bt: Backtested, weights: dict[str, float], uses_driver: bool) -
         else m
         for m in weights
     }
-    weights = {names[m]: w for m, w in weights.items()}
-    return calibrate_from_backtest(bt.frame, weights, combined=True)
+    as_run = {names[m]: w for m, w in weights.items()}
+    return calibrate_from_backtest(bt.frame, as_run, combined=True)
 
 
 def _storable(frame: pd.DataFrame) -> dict:
