@@ -7,13 +7,17 @@ of the interval's half-width on the side it fell (``r <= 1`` means covered), so 
 different series, steps and members pool into one sample. Two questions are then asked
 of that sample:
 
-* *Is the spread wrong?* The share covered is compared with the nominal level by a
-  binomial test; only a significant miss calls for calibration, so a well-calibrated
-  model is left as it is.
-* *By how much?* The factor that would have made exactly ``level`` percent of the
-  errors covered is the ``level`` quantile of ``r`` (the empirical, or split-conformal,
-  quantile). On few errors it is shrunk toward 1 in logs, by ``n / (n + prior)``: with
-  the three folds of an annual series the backtest says something, not everything.
+* *By how much is the spread off?* The factor that would have made exactly ``level``
+  percent of the errors covered is the ``level`` quantile of ``r`` (the empirical, or
+  split-conformal, quantile). On few errors it is shrunk toward 1 in logs, by
+  ``n / (n + prior)``: with 19 one-year errors of an annual series the backtest says
+  something, not everything. The factor is always applied; the shrinkage, not a test,
+  keeps a well-calibrated model's factor near 1.
+* *How sure is the miss?* The share covered is compared with the nominal level by a
+  binomial test, reported with the factor. It used to gate the factor (applied only
+  when p < 0.10), which left mild misses alone: on 50 Tourism monthly series at two
+  origins each, the 80% ranges of 12-month totals covered 84% gated and 80% always
+  applied with ``prior = 4`` (88% uncalibrated); per-step coverage 0.88 against 0.85.
 
 :class:`forecast.models.Calibrated` applies a factor to any model's paths.
 """
@@ -31,8 +35,7 @@ from forecast.periods import hi_col, lo_col
 
 __all__ = ["Calibration", "calibrate_from_backtest", "scaled_errors"]
 
-PRIOR = 10.0  # errors' worth of trust in the model's own spread (see the module docs)
-ALPHA = 0.10  # binomial test level for "the backtest shows miscalibration"
+PRIOR = 4.0  # errors' worth of trust in the model's own spread (see the module docs)
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,11 @@ class Calibration:
     coverage : float
         Weighted share of them inside the ``level`` interval.
     p_value : float
-        Binomial test of the coverage against ``level``.
+        Binomial test of the coverage against ``level`` (how sure the miss is).
     factor : float
-        The spread multiplier, shrunk toward 1 on few errors (1.0 when not applied).
+        The spread multiplier, shrunk toward 1 on few errors (1.0 without errors).
     applied : bool
-        Whether the miss is significant at the test level, so the factor is used.
+        Whether there were errors to calibrate on, so the factor is used.
     """
 
     level: float
@@ -71,9 +74,7 @@ class Calibration:
         )
         if not self.n_errors:
             return "no backtest errors to calibrate on; model intervals kept"
-        if self.applied:
-            return f"{seen}; spread scaled by {self.factor:.2f} (calibrated)"
-        return f"{seen}; consistent with {self.level:g}% (p={self.p_value:.2f}), kept"
+        return f"{seen} (p={self.p_value:.2f}); spread scaled by {self.factor:.2f}"
 
 
 def scaled_errors(frame: pd.DataFrame, level: float = 80.0) -> pd.Series:
@@ -137,10 +138,9 @@ def calibrate_from_backtest(
     weights: Mapping[str, float] | None = None,
     level: float = 80.0,
     prior: float = PRIOR,
-    alpha: float = ALPHA,
     combined: bool = False,
 ) -> Calibration:
-    """Decide from a backtest whether (and by how much) to scale a model's spread.
+    """By how much to scale a model's spread, from its backtest errors.
 
     Parameters
     ----------
@@ -151,11 +151,9 @@ def calibrate_from_backtest(
         (every model equally when None). Models absent from the frame are ignored.
     level : float, default 80.0
         Interval level in percent.
-    prior : float, default 10.0
+    prior : float, default 4.0
         Shrinkage strength in errors: the log factor is multiplied by
         ``n / (n + prior)``.
-    alpha : float, default 0.10
-        Level of the binomial test that decides whether to apply the factor.
     combined : bool, default False
         Score the weighted combination of the models, as an ensemble with centred paths
         forecasts (:class:`forecast.models.Ensemble` with ``paths="centred"``): the
@@ -201,5 +199,4 @@ def calibrate_from_backtest(
     cum = np.cumsum(w[order]) / np.sum(w)
     raw = float(r[order][min(np.searchsorted(cum, q), len(r) - 1)])
     factor = float(np.exp(np.log(max(raw, 1e-3)) * n / (n + prior)))
-    applied = p_value < alpha
-    return Calibration(level, n, covered, p_value, factor if applied else 1.0, applied)
+    return Calibration(level, n, covered, p_value, factor, True)

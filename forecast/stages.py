@@ -57,7 +57,7 @@ __all__ = [
 
 DRIVER_SUFFIX = "+driver"
 MIN_TRAIN = 8  # shortest history of an annual backtest fold
-METHOD = 2  # raised when folds or calibration change meaning: stored backtests are redone
+METHOD = 3  # raised when folds or calibration change meaning: stored backtests are redone
 ANNUAL_WINDOWS = 20  # one-year backtest folds of an annual series, at most
 METRICS = ["mase", "rmsse", "mape", "coverage_80", "coverage_95"]
 
