@@ -12,7 +12,9 @@ of that sample:
   split-conformal, quantile). On few errors it is shrunk toward 1 in logs, by
   ``n / (n + prior)``: with 19 one-year errors of an annual series the backtest says
   something, not everything. The factor is always applied; the shrinkage, not a test,
-  keeps a well-calibrated model's factor near 1.
+  keeps a well-calibrated model's factor near 1. Too few errors to place the bound
+  at all (fewer than 4 at 80%: the split-conformal rank is past the largest) leave
+  the model's spread as it is.
 * *How sure is the miss?* The share covered is compared with the nominal level by a
   binomial test, reported with the factor. It used to gate the factor (applied only
   when p < 0.10), which left mild misses alone: on 50 Tourism monthly series at two
@@ -54,9 +56,10 @@ class Calibration:
     p_value : float
         Binomial test of the coverage against ``level`` (how sure the miss is).
     factor : float
-        The spread multiplier, shrunk toward 1 on few errors (1.0 without errors).
+        The spread multiplier, shrunk toward 1 on few errors (1.0 when not applied).
     applied : bool
-        Whether there were errors to calibrate on, so the factor is used.
+        Whether the factor is used: there are enough errors for the split-conformal
+        rank ``ceil((n + 1) * level / 100)`` to fall within them (4 at 80%, 19 at 95%).
     """
 
     level: float
@@ -74,6 +77,8 @@ class Calibration:
         )
         if not self.n_errors:
             return "no backtest errors to calibrate on; model intervals kept"
+        if not self.applied:
+            return f"{seen}, too few to place a {self.level:g}% bound; model intervals kept"
         return f"{seen} (p={self.p_value:.2f}); spread scaled by {self.factor:.2f}"
 
 
@@ -194,6 +199,8 @@ def calibrate_from_backtest(
     covered = float(np.sum(w * (r <= 1)) / np.sum(w))
     q = level / 100
     p_value = float(binomtest(round(covered * n), n, q).pvalue)
+    if np.ceil((n + 1) * q - 1e-9) > n:  # the split-conformal rank is past the largest error
+        return Calibration(level, n, covered, p_value, 1.0, False)
     # the weighted empirical quantile of r: the smallest factor covering q of the weight
     order = np.argsort(r)
     cum = np.cumsum(w[order]) / np.sum(w)

@@ -88,6 +88,11 @@ def test_few_errors_shrink_the_factor_and_members_count_once():
     raw = calibrate_from_backtest(_frame(y, Z80), prior=0)
     assert 1 < one.factor < raw.factor
     assert np.log(one.factor) == pytest.approx(np.log(raw.factor) * 12 / 22)
+    # an 80% bound needs the split-conformal rank ceil(0.8 (n + 1)) within n errors
+    three = calibrate_from_backtest(_frame(y[:3], Z80))
+    assert not three.applied and three.factor == 1.0 and "too few" in three.describe()
+    four = calibrate_from_backtest(_frame(y[:4], Z80))
+    assert four.applied and four.factor != 1.0
 
 
 def test_weights_pick_the_members():
