@@ -78,7 +78,7 @@ class Calibration:
         if not self.n_errors:
             return "no backtest errors to calibrate on; model intervals kept"
         if not self.applied:
-            return f"{seen}, too few to place a {self.level:g}% bound; model intervals kept"
+            return f"{seen}, too few to place the {self.level:g}% bound; model intervals kept"
         return f"{seen} (p={self.p_value:.2f}); spread scaled by {self.factor:.2f}"
 
 
