@@ -56,7 +56,7 @@ PAIRS = [
 
 def main_job_model(train: pd.Series, calibrate: bool = True):
     """What ``forecast run`` would fit on ``train``: candidates backtested, the best
-    weighted, the spread calibrated when the backtest calls for it (default config; the
+    weighted, the spread scaled by its backtest errors (default config; the
     US tariff driver is left out, the vintages of a driver being another question)."""
     config = dataclasses.replace(load_config(), calibrate=calibrate)
     return fit_series(train, config)
@@ -256,8 +256,9 @@ def main() -> None:
         f"# Risk layer: validation on history ({args.paths} paths per outlook)\n\n"
         "Every vintage (data to the end of year Y-1) gets the model `forecast run` would fit "
         "on it: the default candidates backtested (in logs for an annual series), the best "
-        "three weighted, their paths centred on the weighted mean, the spread calibrated "
-        "when the backtest shows miscalibration (`forecast.stages.fit_series`).\n\n"
+        "three weighted, their paths centred on the weighted mean, the spread scaled so that "
+        "80% of their backtest errors fall in the 80% range (`forecast.stages.fit_series`)."
+        "\n\n"
         + "\n".join(sections)
         + "\n## Overcapacity flags (level 'high' in year Y) against next-year events\n\n"
         f"{ftable.to_markdown(**fmt)}\n\nSeries-years flagged or not: {len(flag_rows)} "

@@ -99,8 +99,8 @@ class Selection:
 
 @dataclass(frozen=True)
 class Fitted:
-    """The fitted ensemble (wrapped in :class:`Calibrated` when the backtest called for
-    it) and where it is saved."""
+    """The fitted ensemble (wrapped in :class:`Calibrated` when its backtest errors gave
+    a calibration factor) and where it is saved."""
 
     model: Forecaster
     artifact: str = ""
@@ -403,7 +403,7 @@ def forecast_year(
 
 def fit_series(y: pd.Series, config: RunConfig) -> Forecaster:
     """The main job's model for one series, fitted in memory: backtest the candidates,
-    select and weight the best, calibrate the spread if the backtest calls for it, fit.
+    select and weight the best, scale the spread by the factor its backtest errors give, fit.
 
     Parameters
     ----------
