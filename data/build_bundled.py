@@ -8,8 +8,9 @@ It reads the published figures in ``../shared/data`` (see its SOURCES.md), write
 the package's canonical tidy layout, and records a SHA-256 for every file in
 ``data/manifest.json``. Rules: values are copied as published; the only arithmetic is an
 exact change of scale inside USD (thousand, 100 million, billion, trillion) for the annual
-totals, and the day-weighted monthly average of the tariff change points, both stated in
-``data/README.md``. Nothing is interpolated, filled or smoothed; gaps stay missing rows.
+totals, the day-weighted monthly average of the tariff change points, and December's
+year-on-year growth before 2009 from the customs levels, all stated in ``data/README.md``.
+Nothing is interpolated, filled or smoothed; gaps stay missing rows.
 
 ``--calendar`` regenerates ``lunar_new_year.csv`` (needs the ``lunardate`` and ``holidays``
 packages, which are build-time tools only, not dependencies of the package).
@@ -390,6 +391,67 @@ def build_partner_mirrors(shared: Path) -> None:
     _write("china_total_monthly_1983.csv", [_row(r, fname) for r in _read(shared / fname)])
 
 
+FIRST_RELEASE = 2009  # December yoy as first published by GACC from here on
+
+
+def build_december(shared: Path) -> None:
+    """December's year-on-year growth of China's total exports and imports, one row per
+    year: GACC's first release from 2009 (the news tables), and before that computed from
+    the China Customs monthly levels (December over the previous December), said in the
+    row's ``note``. The carry-over into the next calendar year's total."""
+    customs = "china_total_trade_monthly_customs_1983_2013.csv"
+    dec = {
+        (r["flow"], int(r["date"][:4])): (float(r["value"]), r)
+        for r in _read(shared / customs)
+        if r["date"][5:7] == "12"
+    }
+    out = []
+    for (flow, year), (value, r) in sorted(dec.items()):
+        if year >= FIRST_RELEASE or (flow, year - 1) not in dec:
+            continue
+        rate = 100 * (value / dec[(flow, year - 1)][0] - 1)
+        out.append(
+            _row(
+                r,
+                customs,
+                flow="indicator",
+                product=f"{flow} december yoy",
+                date=f"{year}-01-01",
+                value=f"{rate:.2f}",
+                unit="percent yoy",
+                note=f"computed: December {year} over December {year - 1} customs levels",
+            )
+        )
+    published = {}
+    for fname, column in (
+        ("china_total_trade_monthly_gacc_news.csv", "yoy_pct"),
+        ("china_trade_yoy_monthly_gacc_news.csv", "value"),
+    ):
+        for r in _read(shared / fname):
+            if (
+                r["date"][5:7] == "12"
+                and r["basis"] == "month"
+                and r["flow"] in ("exports", "imports")
+                and r[column]
+                and int(r["date"][:4]) >= FIRST_RELEASE
+            ):
+                published.setdefault((r["flow"], r["date"]), (fname, column, r))
+    for fname, column, r in published.values():
+        out.append(
+            _row(
+                r,
+                fname,
+                flow="indicator",
+                product=f"{r['flow']} december yoy",
+                date=f"{r['date'][:4]}-01-01",
+                value=r[column],
+                unit="percent yoy",
+                note="as first published (USD basis)",
+            )
+        )
+    _write("china_december_yoy.csv", out)
+
+
 COMMODITY_FILE = "china_exports_by_commodity_monthly_gacc.csv"
 # Lines linked across the 2025-01 change of GACC's item list, where SOURCES.md says they
 # are the same line: "Electric passenger vehicles *" (level 0 in 2024) becomes the child
@@ -577,6 +639,7 @@ def main() -> None:
     build_tariffs(args.shared)
     build_partners(args.shared)
     build_partner_mirrors(args.shared)
+    build_december(args.shared)
     build_commodities(args.shared)
     build_sector_mirrors(args.shared)
     if args.calendar:

@@ -88,6 +88,12 @@ DATASETS: dict[str, Dataset] = {
             "China total exports and imports, monthly 1983-2013 (China Customs)",
         ),
         Dataset(
+            "china_december_yoy",
+            "china_december_yoy.csv",
+            "December's year-on-year growth of China's exports and imports, 1984-2025 "
+            "(China Customs; GACC first releases from 2009)",
+        ),
+        Dataset(
             "china_commodity_monthly",
             "china_commodity_monthly.csv",
             "China's major export commodities, value and quantity, monthly 2024-2025 (GACC)",

@@ -174,3 +174,35 @@ def test_commodity_files_equal_their_source():
     }
     for row in datasets.load("us_imports_hs2_monthly").itertuples():
         assert row.value == hs2[(f"{row.date:%Y-%m-%d}", row.product)]
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is not beside this checkout")
+def test_december_growth_equals_its_release_or_the_customs_levels():
+    """First releases are copied; earlier years are December over December of the
+    customs levels, to 2 decimals, and say so in their note."""
+    frame = datasets.load("china_december_yoy")
+    customs = {
+        (r["flow"], r["date"][:4]): float(r["value"])
+        for r in _source_rows("china_total_trade_monthly_customs_1983_2013.csv")
+        if r["date"][5:7] == "12"
+    }
+    for _, row in frame.iterrows():
+        file, source_id = row["source"].split("#")
+        flow, year = row["product"].split()[0], row["date"].year
+        if file.startswith("china_total_trade_monthly_customs"):
+            assert row["note"].startswith("computed") and year < 2009
+            rate = 100 * (customs[(flow, str(year))] / customs[(flow, str(year - 1))] - 1)
+            assert row["value"] == pytest.approx(rate, abs=0.005), (flow, year)
+            continue
+        column = "yoy_pct" if "gacc_news" in file and "yoy" not in file else "value"
+        match = [
+            s
+            for s in _source_rows(file)
+            if s["date"] == f"{year}-12-01"
+            and s["flow"] == flow
+            and s["basis"] == "month"
+            and s["source_id"] == source_id
+        ]
+        assert len(match) == 1 and row["value"] == float(match[0][column]), (flow, year)
+    years = frame.groupby("product")["date"].apply(lambda d: sorted(d.dt.year))
+    assert all(y == list(range(1984, 2026)) for y in years)  # no year missing
