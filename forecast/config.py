@@ -31,6 +31,8 @@ class SeriesSpec:
     driver_id: str | None = None
     driver_dataset: str | None = None
     driver_csv: str | None = None
+    driver_lag: int = 0  # periods the driver is published ahead of the series' period
+    driver_cumulate: bool = False  # a growth rate in percent, seen as its log index
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ MAX_PATHS = 100_000  # per outlook; beyond it memory, not precision, is what gro
 
 _SERIES_KEYS = {"id", "dataset", "csv", "driver"}
 _PARTNER_KEYS = {"enabled", "dataset", "csv", "top", "groupings", "method"}
-_DRIVER_KEYS = {"id", "dataset", "csv"}
+_DRIVER_KEYS = {"id", "dataset", "csv", "lag", "cumulate"}
 
 
 def _int(run: dict, key: str, low: int, high: int | None = None) -> int:
@@ -238,7 +240,19 @@ def load_config(path: str | Path | None = None) -> RunConfig:
                 )
             d_id = driver["id"]
             d_ds, d_csv = _source(driver, f"{where}.driver", base, _DRIVER_KEYS)
-        specs.append(SeriesSpec(entry["id"], dataset, csv, d_id, d_ds, d_csv))
+            lag, cumulate = driver.get("lag", 0), driver.get("cumulate", False)
+            if isinstance(lag, bool) or not isinstance(lag, int) or not 0 <= lag <= 24:
+                raise ConfigError(
+                    f"Config key '{where}.driver.lag' must be an integer from 0 to 24 (the "
+                    f"periods by which the driver is published ahead). Got {lag!r}."
+                )
+            if not isinstance(cumulate, bool):
+                raise ConfigError(
+                    f"Config key '{where}.driver.cumulate' must be true or false. Got {cumulate!r}."
+                )
+        else:
+            lag, cumulate = 0, False
+        specs.append(SeriesSpec(entry["id"], dataset, csv, d_id, d_ds, d_csv, lag, cumulate))
     return RunConfig(
         partners=_partners(raw.get("partners"), base),
         sectors=_sectors(raw.get("sectors"), base),
@@ -330,18 +344,28 @@ def for_data(
     csv: str | None = None,
     outlook_year: int | None = None,
 ) -> RunConfig:
-    """The run's settings applied to other series: ``series_ids`` from one dataset or CSV
-    (no drivers), without the partner and sector stages; ``outlook_year`` overrides."""
-    specs = tuple(SeriesSpec(sid, dataset, csv) for sid in series_ids)
+    """The run's settings applied to other series: ``series_ids`` from one dataset or CSV,
+    without the partner and sector stages; ``outlook_year`` overrides. A series the run
+    names from the same bundled dataset keeps its driver, so both ask one question."""
     raw = copy.deepcopy(config.raw)
-    raw["series"] = [
-        {"id": s.id, **({"dataset": dataset} if dataset else {"csv": csv})} for s in specs
-    ]
+    named = {(e.get("id"), e.get("dataset")): e for e in raw.get("series", [])}
+    run = {(s.id, s.dataset): s for s in config.series}
+    specs, entries = [], []
+    for sid in series_ids:
+        entry = {"id": sid, **({"dataset": dataset} if dataset else {"csv": csv})}
+        same = run.get((sid, dataset)) if dataset else None
+        if same is not None and same.driver_id and "driver" in named.get((sid, dataset), {}):
+            entry["driver"] = named[(sid, dataset)]["driver"]
+            specs.append(same)
+        else:
+            specs.append(SeriesSpec(sid, dataset, csv))
+        entries.append(entry)
+    raw["series"] = entries
     if outlook_year is not None:
         raw["run"]["outlook_year"] = outlook_year
     return dataclasses.replace(
         config,
-        series=specs,
+        series=tuple(specs),
         raw=raw,
         partners=None,
         sectors=None,

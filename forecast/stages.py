@@ -12,11 +12,14 @@ their errors through one helper, and keeps each series' results side by side.
 A driver (an exogenous series such as a tariff) is tried with every candidate that takes
 one: the candidate is backtested a second time with the driver, labelled
 ``<name>+driver``, and the ensemble uses the driver when that beats the candidate alone.
+Over the periods forecast the driver takes its values already published (a lagged driver,
+:mod:`forecast.drivers`) and is then held at the last of them, in backtest and forecast.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -31,13 +34,13 @@ from forecast.calibration import Calibration, calibrate_from_backtest
 from forecast.config import RunConfig, SeriesSpec
 from forecast.data import read_csv, summarize
 from forecast.data import select as select_series
+from forecast.drivers import as_regressor, known_at, path_after
 from forecast.errors import DataError
 from forecast.metrics import evaluate
 from forecast.models import Calibrated, Ensemble, Forecaster, get
 from forecast.models.base import fingerprint, season_length_for
 from forecast.outlook import default_year, outlook
 from forecast.periods import default_horizon, year_end
-from forecast.scenarios import step_path
 from forecast.store import ModelStore
 
 __all__ = [
@@ -72,6 +75,14 @@ class Prepared:
     X: pd.DataFrame | None
     provenance: dict
     notes: tuple[str, ...] = ()
+    X_ahead: pd.DataFrame | None = None  # the driver's periods published ahead of y
+
+    @property
+    def X_known(self) -> pd.DataFrame | None:
+        """The driver as known at the series' end: its history and what is published ahead."""
+        if self.X is None or self.X_ahead is None:
+            return self.X
+        return pd.concat([self.X, self.X_ahead])
 
 
 @dataclass(frozen=True)
@@ -142,14 +153,16 @@ def prepare(spec: SeriesSpec, cache: dict) -> Prepared:
             f"({len(y.loc[start:])} periods); the gaps are not filled"
         )
         y = y.loc[start:]
-    X = None
+    X = ahead = None
     if spec.driver_id:
         driver = select_series(_frame(spec.driver_dataset, spec.driver_csv, cache), spec.driver_id)
-        if driver.index.freqstr != y.index.freqstr or driver.reindex(y.index).isna().any():
+        x = as_regressor(driver, lag=spec.driver_lag, cumulate=spec.driver_cumulate)
+        if driver.index.freqstr != y.index.freqstr or x.reindex(y.index).isna().any():
             notes.append(f"driver {spec.driver_id} does not cover the series; not used")
         else:
-            X = driver.reindex(y.index).to_frame("driver")
-    return Prepared(spec, y, y_full, X, info, tuple(notes))
+            X = x.reindex(y.index).to_frame("driver")
+            ahead = x.loc[y.index[-1] + 1 :].dropna().to_frame("driver")
+    return Prepared(spec, y, y_full, X, info, tuple(notes), ahead)
 
 
 def model_transform(y: pd.Series, config: RunConfig) -> str | None:
@@ -191,7 +204,7 @@ def _member(name: str, transform: str | None) -> Forecaster:
 
 def _backtest_key(prep: Prepared, config: RunConfig) -> str:
     """What a backtest depends on: the data (and driver), the configuration, the package."""
-    parts = [fingerprint(prep.y, prep.X), config.digest(), __version__, str(METHOD)]
+    parts = [fingerprint(prep.y, prep.X_known), config.digest(), __version__, str(METHOD)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -245,7 +258,19 @@ def run_backtest(
         if prep.X is not None:
             takers = {f"{c}{DRIVER_SUFFIX}": m for c, m in models.items() if m.uses_exog}
             if takers:
-                parts.append(backtest(takers, prep.y, cv, prep.X, n_jobs=n_jobs))
+                # as known at each cutoff: published ahead, then held (as in forecasts)
+                vintage = functools.partial(known_at, prep.X_known, lag=prep.spec.driver_lag, h=h)
+                parts.append(
+                    backtest(
+                        takers,
+                        prep.y,
+                        cv,
+                        prep.X,
+                        exog="vintage",
+                        X_vintages=vintage,
+                        n_jobs=n_jobs,
+                    )
+                )
         frame, reused = pd.concat([p.forecasts for p in parts], ignore_index=True), False
         for p in parts:
             for _, fold in p.failed.iterrows():
@@ -263,11 +288,14 @@ def select(prep: Prepared, bt: Backtested, config: RunConfig) -> Selection:
     scores = board.set_index("model")["mase"].astype(float)
     with_driver = [m for m in scores.index if str(m).endswith(DRIVER_SUFFIX)]
     better = [m for m in with_driver if scores[m] < scores.get(m[: -len(DRIVER_SUFFIX)], np.inf)]
-    scores = scores.drop(with_driver)
+    # a candidate the driver improves competes with its score with the driver
+    scores = scores.drop(with_driver).combine(
+        scores[better].rename(lambda m: m[: -len(DRIVER_SUFFIX)]), min, fill_value=np.inf
+    )
     notes = tuple(
         f"the driver improved {m[: -len(DRIVER_SUFFIX)]}'s backtest MASE; the "
-        "ensemble's members that take a driver use it (held at its last value "
-        "in forecasts)"
+        "ensemble's members that take a driver use it (its published values, then "
+        "held at the last, in forecasts)"
         for m in better
     )
     if scores.empty:
@@ -291,15 +319,20 @@ def select(prep: Prepared, bt: Backtested, config: RunConfig) -> Selection:
     return Selection(weights, bool(better), (*notes, f"intervals: {cal.describe()}"), cal)
 
 
+def _as_run(bt: Backtested, members: list[str], uses_driver: bool) -> dict[str, str]:
+    """Each member's name in the backtest as the ensemble runs it (with the driver when
+    the ensemble takes it and the member was backtested with it)."""
+    tried = set(bt.leaderboard["model"])
+    return {
+        m: f"{m}{DRIVER_SUFFIX}" if uses_driver and f"{m}{DRIVER_SUFFIX}" in tried else m
+        for m in members
+    }
+
+
 def _calibration(bt: Backtested, weights: dict[str, float], uses_driver: bool) -> Calibration:
     """Calibration of the ensemble's spread from its backtest errors: its members'
     forecasts combined as the centred ensemble combines them (no extra fits)."""
-    names = {
-        m: f"{m}{DRIVER_SUFFIX}"
-        if uses_driver and f"{m}{DRIVER_SUFFIX}" in set(bt.frame["model"])
-        else m
-        for m in weights
-    }
+    names = _as_run(bt, list(weights), uses_driver)
     as_run = {names[m]: w for m, w in weights.items()}
     return calibrate_from_backtest(bt.frame, as_run, combined=True)
 
@@ -359,10 +392,11 @@ def fit(
     if not save:
         return Fitted(model)
     board = bt.leaderboard.set_index("model")
+    names = _as_run(bt, members, sel.uses_driver)
     meta = {
         "run_key": key,
         "weights": sel.weights,
-        "backtest_mase": {m: float(board.loc[m, "mase"]) for m in members},
+        "backtest_mase": {m: float(board.loc[names[m], "mase"]) for m in members},
         "backtest_key": bt.key,
         "backtest": _storable(bt.frame),
         "calibration": dataclasses.asdict(sel.calibration) if sel.calibration else None,
@@ -385,10 +419,7 @@ def forecast_year(
     target = year or default_year(y)
     season = default_horizon(y.index)
     h = max((year_end(target, y.index.freq) - y.index[-1]).n, season)
-    future = None
-    if sel.uses_driver:  # the driver held at its last value over the periods forecast
-        last = float(prep.X["driver"].iloc[-1])
-        future = step_path(y.index[-1], h, current=last, name="driver")
+    future = path_after(prep.X_known, y.index[-1], h) if sel.uses_driver else None
     out = outlook(
         fitted.model,
         y,
@@ -401,25 +432,36 @@ def forecast_year(
     return Outlooked(out, fitted.model.predict(h, X=future))
 
 
-def fit_series(y: pd.Series, config: RunConfig) -> Forecaster:
+def fit_series(
+    y: pd.Series, config: RunConfig, X: pd.DataFrame | None = None, *, lag: int = 0
+) -> Forecaster:
     """The main job's model for one series, fitted in memory: backtest the candidates,
     select and weight the best, scale the spread by the factor its backtest errors give, fit.
 
     Parameters
     ----------
     y : pandas.Series
-        The series on a PeriodIndex (named by its id); no driver, nothing read from or
-        written to a model store.
+        The series on a PeriodIndex (named by its id); nothing is read from or written to
+        a model store.
     config : RunConfig
         Candidates, ensemble size, backtest windows and calibration, as in a run.
+    X : pandas.DataFrame, optional
+        A driver as the models see it (:func:`forecast.drivers.as_regressor`), in one
+        column named ``driver``, known up to ``lag`` periods after the series' end.
+    lag : int, default 0
+        Periods the driver is published ahead.
 
     Returns
     -------
     Forecaster
         The fitted (possibly calibrated) ensemble that ``forecast run`` would build.
     """
-    spec = SeriesSpec(str(y.name))
-    prep = Prepared(spec, y, y, None, {}, ())
+    spec = SeriesSpec(str(y.name), driver_lag=lag)
+    if X is None:
+        prep = Prepared(spec, y, y, None, {}, ())
+    else:
+        known = X.loc[: y.index[-1] + lag]
+        prep = Prepared(spec, y, y, known.reindex(y.index), {}, (), known.loc[y.index[-1] + 1 :])
     bt = run_backtest(prep, config)
     sel = select(prep, bt, config)
     return fit(prep, bt, sel, config, store=ModelStore(), refit=True, save=False).model

@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from forecast.drivers import path_after
 from forecast.models import Forecaster
 from forecast.models.base import season_length_for
 from forecast.outlook import outlook
+from forecast.periods import year_end
 
 __all__ = ["annual_backtest", "brier_summary"]
 
@@ -32,6 +34,8 @@ def annual_backtest(
     model: Forecaster | Callable[[pd.Series], Forecaster],
     y: pd.Series,
     *,
+    X: pd.DataFrame | None = None,
+    X_lag: int = 0,
     years: list[int] | None = None,
     month: int = 0,
     min_train_years: int = 5,
@@ -45,9 +49,15 @@ def annual_backtest(
     model : Forecaster or callable
         Unfitted model, a clone of which is fitted for every year; or a function that
         takes the training series and returns a fitted model (e.g. the main job's
-        selection, calibration and fit, :func:`forecast.stages.fit_series`).
+        selection, calibration and fit, :func:`forecast.stages.fit_series`); with ``X``,
+        the function takes the regressors as known at the cutoff as a second argument.
     y : pandas.Series
         Monthly, quarterly or annual series on a PeriodIndex.
+    X : pandas.DataFrame, optional
+        Regressors on the series' calendar. At each cutoff the model sees them up to
+        ``X_lag`` periods past it, and the outlook holds the last of those values.
+    X_lag : int, default 0
+        Periods by which ``X`` is published ahead (0: nothing after the cutoff is known).
     years : list of int, optional
         Years to test; every year with complete data, a complete previous year and at
         least ``min_train_years`` of history by default.
@@ -107,11 +117,21 @@ def annual_backtest(
             "error": "",
         }
         try:
-            fitted = model(train) if not isinstance(model, Forecaster) else clone(model).fit(train)
+            known = None if X is None else X.loc[: train.index[-1] + X_lag]
+            if isinstance(model, Forecaster):
+                fitted = clone(model).fit(
+                    train, None if known is None else known.reindex(train.index)
+                )
+            else:
+                fitted = model(train) if known is None else model(train, known)
+            steps = (year_end(year, freq) - train.index[-1]).n
             out = outlook(
                 fitted,
                 train,
                 year=year,
+                X=None
+                if getattr(fitted, "x_columns_", None) is None  # the driver was not kept
+                else path_after(known, train.index[-1], steps),
                 n_paths=n_paths,
                 random_state=random_state,
                 quantiles=(2.5, 5, 10, 90, 95, 97.5),
