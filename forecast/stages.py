@@ -288,15 +288,22 @@ def select(prep: Prepared, bt: Backtested, config: RunConfig) -> Selection:
     scores = board.set_index("model")["mase"].astype(float)
     with_driver = [m for m in scores.index if str(m).endswith(DRIVER_SUFFIX)]
     better = [m for m in with_driver if scores[m] < scores.get(m[: -len(DRIVER_SUFFIX)], np.inf)]
+    lag = prep.spec.driver_lag
+    how = (
+        f"its values published {lag} period{'s' if lag > 1 else ''} ahead, then the last held"
+        if lag
+        else "held at its last value"
+    )
+    notes = tuple(
+        f"the driver improved {m[: -len(DRIVER_SUFFIX)]}'s backtest MASE "
+        f"({scores[m[: -len(DRIVER_SUFFIX)]]:.3f} -> {scores[m]:.3f}); the ensemble's "
+        f"members that take a driver use it ({prep.spec.driver_id or 'driver'}: {how}, "
+        "in forecasts)"
+        for m in better
+    )
     # a candidate the driver improves competes with its score with the driver
     scores = scores.drop(with_driver).combine(
         scores[better].rename(lambda m: m[: -len(DRIVER_SUFFIX)]), min, fill_value=np.inf
-    )
-    notes = tuple(
-        f"the driver improved {m[: -len(DRIVER_SUFFIX)]}'s backtest MASE; the "
-        "ensemble's members that take a driver use it (its published values, then "
-        "held at the last, in forecasts)"
-        for m in better
     )
     if scores.empty:
         scale = bt.frame["scale_mae"] if not bt.frame.empty else None
