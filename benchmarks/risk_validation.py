@@ -33,6 +33,7 @@ from forecast import datasets
 from forecast.backtest import annual_backtest
 from forecast.config import load_config
 from forecast.data import select
+from forecast.drivers import as_regressor
 from forecast.risk import annual, assess
 from forecast.stages import fit_series
 
@@ -54,12 +55,14 @@ PAIRS = [
 ]
 
 
-def main_job_model(train: pd.Series, calibrate: bool = True):
+def main_job_model(
+    train: pd.Series, known: pd.DataFrame | None = None, calibrate: bool = True, lag: int = 0
+):
     """What ``forecast run`` would fit on ``train``: candidates backtested, the best
-    weighted, the spread scaled by its backtest errors (default config; the
-    US tariff driver is left out, the vintages of a driver being another question)."""
+    weighted, the spread scaled by its backtest errors, the driver as the default config
+    gives it, known as published at the vintage."""
     config = dataclasses.replace(load_config(), calibrate=calibrate)
-    return fit_series(train, config)
+    return fit_series(train, config, known, lag=lag)
 
 
 def _one(name: str, sid: str, paths: int, calibrate: bool) -> pd.DataFrame:
@@ -68,8 +71,17 @@ def _one(name: str, sid: str, paths: int, calibrate: bool) -> pd.DataFrame:
     gaps = y.index[y.isna()]
     if len(gaps):
         y = y.loc[gaps[-1] + 1 :]
-    fit = functools.partial(main_job_model, calibrate=calibrate)
-    return annual_backtest(fit, y, n_paths=paths).assign(series_id=sid)
+    spec = next(s for s in load_config().series if s.id == sid)
+    X, lag = None, 0
+    if spec.driver_id and spec.driver_lag:
+        # a driver published ahead of the year (December's growth) is known at every
+        # vintage exactly as published; the US tariff driver stays out, as in earlier
+        # runs, so that its series' figures stay comparable
+        driver = select(datasets.load(spec.driver_dataset), spec.driver_id)
+        X = as_regressor(driver, lag=spec.driver_lag, cumulate=spec.driver_cumulate)
+        X, lag = X.to_frame("driver"), spec.driver_lag
+    fit = functools.partial(main_job_model, calibrate=calibrate, lag=lag)
+    return annual_backtest(fit, y, X=X, X_lag=lag, n_paths=paths).assign(series_id=sid)
 
 
 def probabilities(paths: int, calibrate: bool = True, jobs: int = 2) -> pd.DataFrame:
@@ -257,8 +269,10 @@ def main() -> None:
         "Every vintage (data to the end of year Y-1) gets the model `forecast run` would fit "
         "on it: the default candidates backtested (in logs for an annual series), the best "
         "three weighted, their paths centred on the weighted mean, the spread scaled so that "
-        "80% of their backtest errors fall in the 80% range (`forecast.stages.fit_series`)."
-        "\n\n"
+        "80% of their backtest errors fall in the 80% range (`forecast.stages.fit_series`). "
+        "China's annual totals also try their driver, December's year-on-year growth as "
+        "first published (out in January, with the year's total), as the default config "
+        "gives it; the US tariff driver is left out.\n\n"
         + "\n".join(sections)
         + "\n## Overcapacity flags (level 'high' in year Y) against next-year events\n\n"
         f"{ftable.to_markdown(**fmt)}\n\nSeries-years flagged or not: {len(flag_rows)} "
