@@ -88,7 +88,23 @@ def path_after(known: pd.DataFrame, cutoff: pd.Period, h: int) -> pd.DataFrame:
 
 
 def known_at(full: pd.DataFrame, cutoff: pd.Period, *, lag: int, h: int) -> pd.DataFrame:
-    """Regressors as known at ``cutoff``: history, the ``lag`` periods published ahead,
-    and ``h`` periods after the cutoff held at the last known value (a backtest vintage)."""
+    """Regressors as known at ``cutoff``, the vintage a backtest fold sees.
+
+    Parameters
+    ----------
+    full : pandas.DataFrame
+        Regressors on the series' calendar, possibly published beyond its end.
+    cutoff : pandas.Period
+        The fold's last period of data.
+    lag : int
+        Periods published ahead: values up to ``cutoff + lag`` are known.
+    h : int
+        Periods after the cutoff to cover.
+
+    Returns
+    -------
+    pandas.DataFrame
+        History up to the cutoff, then :func:`path_after` over the ``h`` periods after it.
+    """
     known = full.loc[: cutoff + lag]
     return pd.concat([full.loc[:cutoff], path_after(known, cutoff, h)])
