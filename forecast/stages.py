@@ -277,8 +277,31 @@ def run_backtest(
                 notes.append(
                     f"backtest fold {fold['cutoff']} of {fold['model']} failed: {fold['error']}"
                 )
+    if frame.empty:  # every fold of every candidate failed: say why, not a KeyError
+        raise DataError(
+            f"Series {prep.spec.id}: no candidate model completed a backtest fold "
+            f"({len(prep.y)} periods); the first failure: "
+            f"{notes[0] if notes else 'no fold fits the series'}. Use a longer series or "
+            "simpler candidates (naive, drift)."
+        )
     board = evaluate(frame, METRICS).sort_values("mase").reset_index(drop=True)
     return Backtested(frame, board, key, reused, tuple(notes), saved_calibration)
+
+
+def _driver_note(spec: SeriesSpec, name: str, scores: pd.Series) -> str:
+    """What the driver did to a candidate's backtest, and how its future is formed."""
+    base = name[: -len(DRIVER_SUFFIX)]
+    lag = spec.driver_lag
+    how = (
+        f"its values published {lag} period{'s' if lag > 1 else ''} ahead, then the last held"
+        if lag
+        else "held at its last value"
+    )
+    return (
+        f"the driver improved {base}'s backtest MASE ({scores[base]:.3f} -> "
+        f"{scores[name]:.3f}); the ensemble's members that take a driver use it "
+        f"({spec.driver_id or 'driver'}: {how}, in forecasts)"
+    )
 
 
 def select(prep: Prepared, bt: Backtested, config: RunConfig) -> Selection:
@@ -288,19 +311,7 @@ def select(prep: Prepared, bt: Backtested, config: RunConfig) -> Selection:
     scores = board.set_index("model")["mase"].astype(float)
     with_driver = [m for m in scores.index if str(m).endswith(DRIVER_SUFFIX)]
     better = [m for m in with_driver if scores[m] < scores.get(m[: -len(DRIVER_SUFFIX)], np.inf)]
-    lag = prep.spec.driver_lag
-    how = (
-        f"its values published {lag} period{'s' if lag > 1 else ''} ahead, then the last held"
-        if lag
-        else "held at its last value"
-    )
-    notes = tuple(
-        f"the driver improved {m[: -len(DRIVER_SUFFIX)]}'s backtest MASE "
-        f"({scores[m[: -len(DRIVER_SUFFIX)]]:.3f} -> {scores[m]:.3f}); the ensemble's "
-        f"members that take a driver use it ({prep.spec.driver_id or 'driver'}: {how}, "
-        "in forecasts)"
-        for m in better
-    )
+    notes = tuple(_driver_note(prep.spec, m, scores) for m in better)
     # a candidate the driver improves competes with its score with the driver
     scores = scores.drop(with_driver).combine(
         scores[better].rename(lambda m: m[: -len(DRIVER_SUFFIX)]), min, fill_value=np.inf
@@ -462,7 +473,20 @@ def fit_series(
     -------
     Forecaster
         The fitted (possibly calibrated) ensemble that ``forecast run`` would build.
+
+    Raises
+    ------
+    DataError
+        ``y`` has a gap (the main job models the span after its last gap), or no
+        candidate completes a backtest fold.
     """
+    gaps = y.index[y.isna()]
+    if len(gaps):
+        raise DataError(
+            f"Series {y.name}: missing value at {gaps[-1]}. fit_series models a span "
+            f"without gaps, as the main job models the span after the last one: pass "
+            f"y.loc['{gaps[-1] + 1}':]."
+        )
     spec = SeriesSpec(str(y.name), driver_lag=lag)
     if X is None:
         prep = Prepared(spec, y, y, None, {}, ())

@@ -135,3 +135,17 @@ def test_an_annual_series_is_backtested_at_many_one_year_origins():
     monthly = _series(100 + np.arange(72) + rng.normal(0, 1, 72), "M")
     prep = Prepared(SeriesSpec(str(monthly.name)), monthly, monthly, None, {})
     assert run_backtest(prep, config).frame["cutoff"].nunique() == 3
+
+
+def test_fit_series_names_a_gap_and_the_span_to_pass():
+    y = _series([1.0, 2.0, np.nan, *np.arange(4.0, 16.0)], "Y")
+    with pytest.raises(DataError, match=r"X/World/exports/total.*2002.*y.loc\['2003':\]"):
+        fit_series(y, _config([], candidates=("naive", "drift")))
+
+
+def test_a_backtest_where_every_fold_fails_says_why():
+    """Synthetic: 6 annual points leave folds of 5 years or less, too short for ARIMA."""
+    y = _series(np.arange(1.0, 7.0), "Y")
+    prep = Prepared(SeriesSpec(str(y.name)), y, y, None, {})
+    with pytest.raises(DataError, match=r"X/World/exports/total: no candidate.*AutoARIMA"):
+        run_backtest(prep, _config([], candidates=("arima",)))
