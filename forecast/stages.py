@@ -162,6 +162,12 @@ def prepare(spec: SeriesSpec, cache: dict) -> Prepared:
         else:
             X = x.reindex(y.index).to_frame("driver")
             ahead = x.loc[y.index[-1] + 1 :].dropna().to_frame("driver")
+            if len(ahead):
+                last = driver.dropna()
+                notes.append(
+                    f"driver {spec.driver_id}: {last.index[-1]}'s {last.iloc[-1]:g} is "
+                    f"published and informs {ahead.index[-1]} (lag {spec.driver_lag})"
+                )
     return Prepared(spec, y, y_full, X, info, tuple(notes), ahead)
 
 

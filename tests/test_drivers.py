@@ -18,6 +18,7 @@ from forecast.stages import (
     fit,
     fit_series,
     forecast_year,
+    prepare,
     run_backtest,
     select,
 )
@@ -151,6 +152,10 @@ def test_the_default_run_gives_china_annual_totals_their_december_driver():
         spec = specs[f"China/World/{flow}/total"]
         assert spec.driver_dataset == "china_december_yoy"
         assert spec.driver_lag == 1 and spec.driver_cumulate
+        prep = prepare(spec, {})
+        # the year to forecast has its published driver value, and the notes say which
+        assert prep.X_ahead.index.tolist() == [prep.y.index[-1] + 1]
+        assert any(f"is published and informs {prep.y.index[-1] + 1}" in n for n in prep.notes)
 
 
 @pytest.mark.parametrize(
