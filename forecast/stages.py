@@ -161,7 +161,9 @@ def prepare(spec: SeriesSpec, cache: dict) -> Prepared:
             notes.append(f"driver {spec.driver_id} does not cover the series; not used")
         else:
             X = x.reindex(y.index).to_frame("driver")
-            ahead = x.loc[y.index[-1] + 1 :].dropna().to_frame("driver")
+            # only what the lag says is published: the backtest assumes no more
+            ahead = x.loc[y.index[-1] + 1 : y.index[-1] + spec.driver_lag].dropna()
+            ahead = ahead.to_frame("driver")
             if len(ahead):
                 last = driver.dropna()
                 notes.append(
