@@ -133,6 +133,15 @@ def _frame(dataset: str | None, csv: str | None, cache: dict) -> pd.DataFrame:
     return cache[key]
 
 
+def _split_driver(
+    X: pd.DataFrame, index: pd.PeriodIndex, lag: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The driver on the series' periods, and its values after them only as far as the
+    lag says they are published (the backtest assumes no more)."""
+    end = index[-1]
+    return X.reindex(index), X.loc[end + 1 : end + lag].dropna()
+
+
 def prepare(spec: SeriesSpec, cache: dict) -> Prepared:
     """Select and check one series; models use the span after its last gap."""
     frame = _frame(spec.dataset, spec.csv, cache)
@@ -160,10 +169,7 @@ def prepare(spec: SeriesSpec, cache: dict) -> Prepared:
         if driver.index.freqstr != y.index.freqstr or x.reindex(y.index).isna().any():
             notes.append(f"driver {spec.driver_id} does not cover the series; not used")
         else:
-            X = x.reindex(y.index).to_frame("driver")
-            # only what the lag says is published: the backtest assumes no more
-            ahead = x.loc[y.index[-1] + 1 : y.index[-1] + spec.driver_lag].dropna()
-            ahead = ahead.to_frame("driver")
+            X, ahead = _split_driver(x.to_frame("driver"), y.index, spec.driver_lag)
             if len(ahead):
                 last = driver.dropna()
                 notes.append(
@@ -496,11 +502,10 @@ def fit_series(
             f"y.loc['{gaps[-1] + 1}':]."
         )
     spec = SeriesSpec(str(y.name), driver_lag=lag)
-    if X is None:
-        prep = Prepared(spec, y, y, None, {}, ())
-    else:
-        known = X.loc[: y.index[-1] + lag]
-        prep = Prepared(spec, y, y, known.reindex(y.index), {}, (), known.loc[y.index[-1] + 1 :])
+    ahead = None
+    if X is not None:
+        X, ahead = _split_driver(X, y.index, lag)
+    prep = Prepared(spec, y, y, X, {}, (), ahead)
     bt = run_backtest(prep, config)
     sel = select(prep, bt, config)
     return fit(prep, bt, sel, config, store=ModelStore(), refit=True, save=False).model
